@@ -1,0 +1,372 @@
+"""Binary neural networks (BiNNs) indexed by bitstrings, and their exhaustive tables.
+
+Convention (project-wide): n = 4*H + 2 bits; bitstring sigma has integer index
+k = sum_i sigma_i * 2**(n-1-i), i.e. bit 0 is the most significant, matching
+PennyLane's qml.probs ordering (wire 0 = leftmost bit). Weight w_i = 2*sigma_i - 1.
+Bit layout: W1 (2 x H row-major, bit j*H + k = input j -> hidden k), b1 (H),
+W2 (H), b2 (1), activation (0 -> sigmoid, 1 -> ReLU).
+Network: h = f(x @ W1 + b1); logit = h @ W2 + b2; p(y=1|x) = sigmoid(logit).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from qhnet.datasets import Dataset, _atomic_path
+
+#: Largest bit count we are willing to enumerate (2**n rows of bits in memory).
+MAX_BITS = 30
+
+#: |logit| at or below this is a tie (p = 1/2). With sigmoid units, a pair with
+#: complementary weights has h + h' = 1 exactly, so at even H some networks have
+#: logit identically 0 (e.g. H=2, W2 = (-1,-1), b2 = +1); float rounding then
+#: leaves ±1e-16 noise whose sign is arbitrary. Genuine logits are O(0.1..10).
+TIE_ATOL = 1e-9
+
+_TABLE_ARRAYS = ("ll_train", "ll_test", "acc_train", "acc_test", "constant")
+
+
+# --------------------------------------------------------------------------- #
+# bit bookkeeping
+# --------------------------------------------------------------------------- #
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def n_bits(hidden: int) -> int:
+    """Bits in a 2 -> hidden -> 1 BiNN with an activation bit: 4*hidden + 2."""
+    if not _is_int(hidden) or int(hidden) < 1:
+        raise ValueError(f"hidden must be an integer >= 1; got {hidden!r}")
+    return 4 * int(hidden) + 2
+
+
+def hidden_from_n_bits(n: int) -> int:
+    """Inverse of n_bits, so tables can be checked against their bit count."""
+    if not _is_int(n) or int(n) < 6 or (int(n) - 2) % 4 != 0:
+        raise ValueError(
+            f"n must be an integer 4*hidden + 2 with hidden >= 1 (6, 10, 14, ...); got {n!r}"
+        )
+    return (int(n) - 2) // 4
+
+
+def _check_n(n: object) -> int:
+    if not _is_int(n) or not 1 <= int(n) <= MAX_BITS:  # type: ignore[operator]
+        raise ValueError(f"n must be an integer in [1, {MAX_BITS}]; got {n!r}")
+    return int(n)  # type: ignore[arg-type]
+
+
+def _index_bits(start: int, stop: int, n: int) -> np.ndarray:
+    """Bits of the integers start..stop-1, bit 0 most significant."""
+    idx = np.arange(start, stop, dtype=np.int64)
+    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
+    return ((idx[:, None] >> shifts) & 1).astype(np.uint8)
+
+
+def all_bitstrings(n: int) -> np.ndarray:
+    """All 2**n bitstrings as a (2**n, n) uint8 array, row k = bits of index k."""
+    n = _check_n(n)
+    return _index_bits(0, 2**n, n)
+
+
+def unpack(
+    bits: np.ndarray, hidden: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split (..., n) bits into ±1 weights W1 (...,2,H), b1, W2 (...,H), b2 (...,) and act (0/1)."""
+    n = n_bits(hidden)
+    bits = np.asarray(bits)
+    if bits.shape[-1:] != (n,):
+        raise ValueError(
+            f"bits must have last dimension n_bits(hidden)={n}; got shape {bits.shape}"
+        )
+    if not np.all((bits == 0) | (bits == 1)):
+        raise ValueError("bits must contain only 0 and 1")
+    H = int(hidden)
+    w = 2.0 * bits.astype(np.float64) - 1.0
+    lead = bits.shape[:-1]
+    W1 = w[..., : 2 * H].reshape(*lead, 2, H)
+    b1 = w[..., 2 * H : 3 * H]
+    W2 = w[..., 3 * H : 4 * H]
+    b2 = w[..., 4 * H]
+    act = bits[..., 4 * H + 1].astype(np.int64)
+    return W1, b1, W2, b2, act
+
+
+# --------------------------------------------------------------------------- #
+# forward passes
+# --------------------------------------------------------------------------- #
+
+
+def _sigmoid_scalar(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def forward_single(x: np.ndarray, bits: np.ndarray, hidden: int) -> np.ndarray:
+    """p(y=1|x) for ONE network with plain loops: the reference for the vectorised code.
+
+    Reads the weights straight from the bit positions (not via unpack), so a
+    layout mistake in either place shows up as a mismatch.
+    """
+    H = int(hidden)
+    n = n_bits(hidden)
+    bits = [int(b) for b in np.asarray(bits).ravel()]
+    if len(bits) != n or any(b not in (0, 1) for b in bits):
+        raise ValueError(f"bits must be {n} values in {{0, 1}}; got {bits}")
+    weight = [2 * b - 1 for b in bits]
+    relu = bits[4 * H + 1] == 1
+    X = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    out = np.empty(len(X))
+    for p, point in enumerate(X):
+        logit = float(weight[4 * H])
+        for k in range(H):
+            pre = float(weight[2 * H + k])
+            for j in range(2):
+                pre += float(point[j]) * weight[j * H + k]
+            h = max(pre, 0.0) if relu else _sigmoid_scalar(pre)
+            logit += weight[3 * H + k] * h
+        out[p] = _sigmoid_scalar(logit)
+    return out
+
+
+def _hidden_table(X: np.ndarray) -> np.ndarray:
+    """(2, 8, m) outputs of one hidden unit for each activation and (w_x1, w_x2, b) code.
+
+    A hidden unit has only 8 possible ±1 weight triples, so its output is one of
+    16 vectors; networks then just sum signed rows of this table.
+    Code c = 4*bit(w_x1) + 2*bit(w_x2) + bit(b).
+    """
+    codes = _index_bits(0, 8, 3).astype(np.float64) * 2.0 - 1.0  # (8, 3)
+    pre = X @ codes[:, :2].T + codes[:, 2]  # (m, 8)
+    return np.stack([expit(pre).T, np.maximum(pre, 0.0).T])  # (2, 8, m)
+
+
+def _check_X(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n_points, 2); got {X.shape}")
+    return X
+
+
+def _check_range(start: int, stop: int | None, n: int) -> tuple[int, int]:
+    total = 2**n
+    stop = total if stop is None else stop
+    if not (_is_int(start) and _is_int(stop) and 0 <= int(start) <= int(stop) <= total):
+        raise ValueError(
+            f"start, stop must satisfy 0 <= start <= stop <= {total}; got {start!r}, {stop!r}"
+        )
+    return int(start), int(stop)
+
+
+def _check_chunk(chunk: int) -> int:
+    if not _is_int(chunk) or int(chunk) < 1:
+        raise ValueError(f"chunk must be an integer >= 1; got {chunk!r}")
+    return int(chunk)
+
+
+def _logits_from_table(F: np.ndarray, hidden: int, start: int, stop: int) -> np.ndarray:
+    H = int(hidden)
+    bits = _index_bits(start, stop, n_bits(H)).astype(np.int64)
+    flat = F.reshape(16, -1)  # row 8*act + code
+    act8 = 8 * bits[:, 4 * H + 1]
+    out = np.repeat((2.0 * bits[:, 4 * H] - 1.0)[:, None], F.shape[-1], axis=1)
+    for k in range(H):  # loop over hidden units, vectorised over networks
+        row = act8 + 4 * bits[:, k] + 2 * bits[:, H + k] + bits[:, 2 * H + k]
+        sign = 2.0 * bits[:, 3 * H + k] - 1.0
+        out += sign[:, None] * flat[row]
+    return out
+
+
+def logits(X: np.ndarray, hidden: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """(stop-start, n_points) logits of networks start..stop-1, vectorised over networks.
+
+    Memory is about 2 * (stop-start) * n_points * 8 bytes: callers chunk.
+    """
+    X = _check_X(X)
+    start, stop = _check_range(start, stop, n_bits(hidden))
+    return _logits_from_table(_hidden_table(X), hidden, start, stop)
+
+
+def _accuracy(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Fraction correct per network; a tie (|logit| <= TIE_ATOL) scores 1/2.
+
+    Half credit (a fair coin at p = 1/2) keeps acc(sigma with W2, b2 flipped)
+    = 1 - acc(sigma) exact even for networks whose logit is identically 0.
+    """
+    pos = (y == 1)[None, :]
+    score = np.where(z > TIE_ATOL, pos, np.where(z < -TIE_ATOL, ~pos, 0.5))
+    return score.mean(axis=1)
+
+
+def _log_likelihood(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Sum over points of y log p + (1-y) log(1-p), with log sigmoid(t) = -logaddexp(0, -t)."""
+    sign = 2.0 * y.astype(np.float64) - 1.0
+    return -np.logaddexp(0.0, -sign * z).sum(axis=1)
+
+
+# --------------------------------------------------------------------------- #
+# enumeration table
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True, eq=False)
+class EnumerationTable:
+    """Train/test log-likelihood and accuracy of every one of the 2**n BiNNs.
+
+    Accuracy scores a point with |logit| <= TIE_ATOL as 1/2 (see _accuracy);
+    constant means every train and test point falls on the same side (or all tie).
+    """
+
+    hidden: int
+    n: int
+    ll_train: np.ndarray
+    ll_test: np.ndarray
+    acc_train: np.ndarray
+    acc_test: np.ndarray
+    constant: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def enumerate_tables(dataset: Dataset, hidden: int = 3, chunk: int = 4096) -> EnumerationTable:
+    """Evaluate all 2**n networks once so every objective can read LL[sigma] from a table."""
+    n = n_bits(hidden)
+    chunk = _check_chunk(chunk)
+    X_tr, X_te = _check_X(dataset.X_train), _check_X(dataset.X_test)
+    y_tr = np.asarray(dataset.y_train).astype(np.int64)
+    y_te = np.asarray(dataset.y_test).astype(np.int64)
+    n_tr = len(X_tr)
+    F = _hidden_table(np.concatenate([X_tr, X_te]))
+    total = 2**n
+    ll_train, ll_test = np.empty(total), np.empty(total)
+    acc_train, acc_test = np.empty(total), np.empty(total)
+    constant = np.empty(total, dtype=bool)
+    for s in range(0, total, chunk):
+        e = min(s + chunk, total)
+        z = _logits_from_table(F, hidden, s, e)
+        z_tr, z_te = z[:, :n_tr], z[:, n_tr:]
+        ll_train[s:e] = _log_likelihood(z_tr, y_tr)
+        ll_test[s:e] = _log_likelihood(z_te, y_te)
+        acc_train[s:e] = _accuracy(z_tr, y_tr)
+        acc_test[s:e] = _accuracy(z_te, y_te)
+        side = np.sign(np.where(np.abs(z) <= TIE_ATOL, 0.0, z))
+        constant[s:e] = (side == side[:, :1]).all(axis=1)
+    meta = {"hidden": int(hidden), "n_bits": n, "dataset": dict(dataset.params)}
+    return EnumerationTable(int(hidden), n, ll_train, ll_test, acc_train, acc_test, constant, meta)
+
+
+def predictive_matrix(X: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:
+    """(2**n, n_points) float32 of p(y=1|x, sigma), for Bayesian model averages."""
+    X = _check_X(X)
+    chunk = _check_chunk(chunk)
+    total = 2 ** n_bits(hidden)
+    F = _hidden_table(X)
+    out = np.empty((total, len(X)), dtype=np.float32)
+    for s in range(0, total, chunk):
+        e = min(s + chunk, total)
+        out[s:e] = expit(_logits_from_table(F, hidden, s, e))
+    return out
+
+
+def bma_proba(q: np.ndarray, X: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:
+    """sum_sigma q[sigma] p(y=1|x, sigma), chunk by chunk without the full matrix."""
+    total = 2 ** n_bits(hidden)
+    q = np.asarray(q, dtype=np.float64)
+    if q.ndim != 1 or len(q) != total:
+        raise ValueError(
+            f"q must be a 1-D array of length 2**n_bits(hidden)={total}; got shape {q.shape}"
+        )
+    X = _check_X(X)
+    chunk = _check_chunk(chunk)
+    F = _hidden_table(X)
+    out = np.zeros(len(X))
+    for s in range(0, total, chunk):
+        e = min(s + chunk, total)
+        if np.any(q[s:e]):
+            out += q[s:e] @ expit(_logits_from_table(F, hidden, s, e))
+    return out
+
+
+def global_optimum(table: EnumerationTable, atol: float = 1e-9) -> dict[str, Any]:
+    """The whole set of bitstrings tied at the best train LL (hidden-unit permutations tie).
+
+    atol absorbs float summation-order differences between permuted networks.
+    """
+    if not (isinstance(atol, (int, float, np.floating)) and atol >= 0):
+        raise ValueError(f"atol must be a number >= 0; got {atol!r}")
+    best = float(np.max(table.ll_train))
+    idx = np.flatnonzero(table.ll_train >= best - atol)
+    tr, te = table.acc_train[idx], table.acc_test[idx]
+    return {
+        "indices": idx,
+        "best_ll": best,
+        "n_tied": int(len(idx)),
+        "acc_train": float(tr.mean()),
+        "acc_test": float(te.mean()),
+        "acc_train_min": float(tr.min()),
+        "acc_train_max": float(tr.max()),
+        "acc_test_min": float(te.min()),
+        "acc_test_max": float(te.max()),
+    }
+
+
+# --------------------------------------------------------------------------- #
+# persistence
+# --------------------------------------------------------------------------- #
+
+
+def save_table(table: EnumerationTable, path: str | os.PathLike[str]) -> None:
+    """Compressed .npz (arrays + meta as JSON), written atomically."""
+    arrays = {name: getattr(table, name) for name in _TABLE_ARRAYS}
+    with _atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh,
+            hidden=np.int64(table.hidden),
+            n=np.int64(table.n),
+            meta=np.array(json.dumps(table.meta)),
+            **arrays,
+        )
+
+
+def load_table(path: str | os.PathLike[str]) -> EnumerationTable:
+    """Read save_table's output, checking keys, lengths and the bit count."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            contents = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a readable enumeration table ({exc})") from exc
+    missing = {"hidden", "n", "meta", *_TABLE_ARRAYS} - set(contents)
+    if missing:
+        raise ValueError(f"{path}: enumeration table missing keys {sorted(missing)}")
+    hidden, n = int(contents["hidden"]), int(contents["n"])
+    if n != n_bits(hidden):
+        raise ValueError(
+            f"{path}: n={n} does not match hidden={hidden} (expected {n_bits(hidden)})"
+        )
+    for name in _TABLE_ARRAYS:
+        if contents[name].shape != (2**n,):
+            raise ValueError(f"{path}: {name} has shape {contents[name].shape}, expected ({2**n},)")
+    try:
+        meta = json.loads(str(contents["meta"]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: meta is not valid JSON ({exc})") from exc
+    return EnumerationTable(
+        hidden,
+        n,
+        contents["ll_train"].astype(np.float64),
+        contents["ll_test"].astype(np.float64),
+        contents["acc_train"].astype(np.float64),
+        contents["acc_test"].astype(np.float64),
+        contents["constant"].astype(bool),
+        meta,
+    )

@@ -1,0 +1,268 @@
+"""Toy 2-D binary classification datasets (METHOD.md section 4).
+
+Three generators (gaussian, moons, ring), a seeded train/test split,
+standardisation with the training statistics, and an atomic Parquet round trip
+that carries the generation parameters in the file's schema metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sklearn.datasets import make_circles, make_moons
+
+DATASETS = ("gaussian", "moons", "ring")
+
+#: Default noise per dataset. For gaussian it is the per-coordinate VARIANCE
+#: (binncode's recipe); for moons and ring it is sklearn's Gaussian noise std.
+DEFAULT_NOISE = {"gaussian": 0.1, "moons": 0.1, "ring": 0.05}
+
+#: Schema-metadata key under which the params dict is stored in Parquet files.
+METADATA_KEY = b"qhnet"
+
+_GAUSSIAN_CLASS0_MEAN = np.array([-1.0, -2.0])
+_GAUSSIAN_CLASS1_MEANS = np.array([[-2.0, 1.0], [1.0, 1.0], [2.0, -2.0]])
+_RING_FACTOR = 0.5
+_SKLEARN_SEED_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A train/test split; params records how it was made (JSON-serialisable)."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- #
+# validation helpers
+# --------------------------------------------------------------------------- #
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if not _is_int(value) or int(value) < minimum:  # type: ignore[arg-type]
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)  # type: ignore[arg-type]
+
+
+def _check_noise(noise: object) -> float:
+    ok = isinstance(noise, (int, float, np.integer, np.floating)) and not isinstance(
+        noise, (bool, np.bool_)
+    )
+    if not ok or not math.isfinite(float(noise)) or float(noise) < 0:  # type: ignore[arg-type]
+        raise ValueError(f"noise must be None or a finite number >= 0; got {noise!r}")
+    return float(noise)  # type: ignore[arg-type]
+
+
+def _check_name(name: object) -> str:
+    if name not in DATASETS:
+        allowed = ", ".join(repr(d) for d in DATASETS)
+        raise ValueError(f"dataset must be one of {allowed}; got {name!r}")
+    return str(name)
+
+
+def _sklearn_seed(rng: np.random.Generator) -> int:
+    """Draw an int seed for sklearn so its stream is a function of our rng."""
+    return int(rng.integers(0, _SKLEARN_SEED_MAX))
+
+
+# --------------------------------------------------------------------------- #
+# raw generators
+# --------------------------------------------------------------------------- #
+
+
+def make_gaussian(
+    n: int, seed_or_rng: int | np.random.Generator, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """binncode's Gaussian blobs; noise is the per-coordinate variance, not the std.
+
+    Class 0 ~ N((-1,-2), noise I); class 1 is an equal mixture of N((-2,1)),
+    N((1,1)), N((2,-2)) with the same covariance; labels are fair coin flips.
+    """
+    n = _check_int("n", n, 1)
+    noise = _check_noise(noise)
+    rng = np.random.default_rng(seed_or_rng)
+    y = rng.integers(0, 2, size=n).astype(np.int64)
+    component = rng.integers(0, 3, size=n)
+    centres = np.where((y == 1)[:, None], _GAUSSIAN_CLASS1_MEANS[component], _GAUSSIAN_CLASS0_MEAN)
+    X = centres + math.sqrt(noise) * rng.standard_normal((n, 2))
+    return X.astype(np.float64), y
+
+
+def make_moons_data(
+    n: int, seed_or_rng: int | np.random.Generator, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's two half-moons (noise = std of the added Gaussian noise)."""
+    n = _check_int("n", n, 1)
+    noise = _check_noise(noise)
+    rng = np.random.default_rng(seed_or_rng)
+    X, y = make_moons(n_samples=n, noise=noise, random_state=_sklearn_seed(rng))
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+def make_ring(
+    n: int, seed_or_rng: int | np.random.Generator, noise: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's concentric circles, inner radius 0.5 (class 1) inside radius 1 (class 0)."""
+    n = _check_int("n", n, 1)
+    noise = _check_noise(noise)
+    rng = np.random.default_rng(seed_or_rng)
+    X, y = make_circles(
+        n_samples=n, factor=_RING_FACTOR, noise=noise, random_state=_sklearn_seed(rng)
+    )
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+_GENERATORS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "gaussian": make_gaussian,
+    "moons": make_moons_data,
+    "ring": make_ring,
+}
+
+
+# --------------------------------------------------------------------------- #
+# split + standardisation
+# --------------------------------------------------------------------------- #
+
+
+def make_dataset(
+    name: str,
+    n_train: int = 100,
+    n_test: int = 1000,
+    seed: int = 0,
+    noise: float | None = None,
+    standardize: bool = True,
+) -> Dataset:
+    """Draw train then test from one seeded stream; standardise both with train stats.
+
+    Standardising matters because ±1 weights fix the decision boundaries' angles
+    and offsets (METHOD.md section 4); using only the train statistics keeps the
+    test set unseen.
+    """
+    name = _check_name(name)
+    n_train = _check_int("n_train", n_train, 2)
+    n_test = _check_int("n_test", n_test, 1)
+    seed = _check_int("seed", seed, 0)
+    noise = DEFAULT_NOISE[name] if noise is None else _check_noise(noise)
+    if not isinstance(standardize, (bool, np.bool_)):
+        raise ValueError(f"standardize must be True or False; got {standardize!r}")
+
+    rng = np.random.default_rng(seed)
+    generate = _GENERATORS[name]
+    X_train, y_train = generate(n_train, rng, noise)
+    X_test, y_test = generate(n_test, rng, noise)
+
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    if standardize:
+        if np.any(std == 0):
+            raise ValueError(
+                "standardize=True needs a non-zero train std per feature; got std "
+                f"{std.tolist()} (use noise > 0 or a larger n_train)"
+            )
+        X_train = (X_train - mean) / std
+        X_test = (X_test - mean) / std
+
+    params = {
+        "name": name,
+        "seed": seed,
+        "n_train": n_train,
+        "n_test": n_test,
+        "noise": noise,
+        "standardize": bool(standardize),
+        "train_mean": mean.tolist(),
+        "train_std": std.tolist(),
+    }
+    return Dataset(name, X_train, y_train, X_test, y_test, params)
+
+
+# --------------------------------------------------------------------------- #
+# persistence
+# --------------------------------------------------------------------------- #
+
+
+@contextlib.contextmanager
+def _atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temp path beside `path`; move it into place only if the body succeeds.
+
+    os.replace within one directory is atomic, so readers never see a half file.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
+    """Write one Parquet file (x1, x2, y, split) with params as JSON schema metadata."""
+    frame = pd.DataFrame(
+        {
+            "x1": np.concatenate([ds.X_train[:, 0], ds.X_test[:, 0]]),
+            "x2": np.concatenate([ds.X_train[:, 1], ds.X_test[:, 1]]),
+            "y": np.concatenate([ds.y_train, ds.y_test]).astype(np.int64),
+            "split": ["train"] * len(ds.y_train) + ["test"] * len(ds.y_test),
+        }
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = dict(table.schema.metadata or {})
+    metadata[METADATA_KEY] = json.dumps({"name": ds.name, **ds.params}).encode()
+    table = table.replace_schema_metadata(metadata)
+    with _atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def load_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Read a file written by save_dataset; refuse files that lack our metadata."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ValueError(f"{path}: not a readable Parquet file ({exc})") from exc
+    metadata = table.schema.metadata or {}
+    if METADATA_KEY not in metadata:
+        raise ValueError(f"{path}: no {METADATA_KEY.decode()!r} metadata; not a qhnet dataset")
+    missing = {"x1", "x2", "y", "split"} - set(table.column_names)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    params = json.loads(metadata[METADATA_KEY])
+    X = np.column_stack([table.column("x1").to_numpy(), table.column("x2").to_numpy()]).astype(
+        np.float64
+    )
+    y = table.column("y").to_numpy().astype(np.int64)
+    split = np.asarray(table.column("split").to_pylist())
+    train, test = split == "train", split == "test"
+    if not np.all(train | test):
+        raise ValueError(f"{path}: split must contain only 'train' and 'test'")
+    for key, mask in (("n_train", train), ("n_test", test)):
+        if key in params and params[key] != int(mask.sum()):
+            raise ValueError(f"{path}: metadata {key}={params[key]} but {int(mask.sum())} rows")
+    name = params.get("name")
+    if name not in DATASETS:
+        raise ValueError(f"{path}: metadata name must be one of {DATASETS}; got {name!r}")
+    return Dataset(name, X[train], y[train], X[test], y[test], params)

@@ -1,0 +1,215 @@
+"""Exact-mode training: Adam ascent on J(θ) with a stated convergence test.
+
+One compiled step function per (objective, n, layers) serves every seed, λ, h,
+learning rate and table, because those are traced arguments; the steps run in
+chunks inside ``jax.lax.scan`` so Python is touched once per chunk, not per step.
+
+Convergence (METHOD §5): after ``min_steps``, a run stops at the first chunk end
+where the objective changed by at most ``tol`` nats over the last
+``window`` = ⌈window_frac·max_steps⌉ steps; otherwise it stops at ``max_steps``.
+The number of steps used and whether the test fired are recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from qhnet import _jax  # noqa: F401
+from qhnet.circuit import check_layers, check_n_qubits, init_angles, state
+from qhnet.objectives import (
+    check_objective,
+    check_table,
+    mmd2_uniform,
+    objective_terms,
+    reference_bandwidth,
+)
+
+TRAJECTORY_COLUMNS = ("step", "objective", "ell", "entropy", "mmd2_ref", "acc_train", "acc_test")
+
+ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+@dataclass
+class RunResult:
+    """One training run: start and end angles, steps used and its trajectory."""
+
+    seed: int
+    theta0: np.ndarray
+    theta: np.ndarray
+    steps: int
+    converged: bool
+    objective: float
+    trajectory: dict[str, np.ndarray] = field(repr=False)
+
+
+@lru_cache(maxsize=64)
+def _chunk_fn(objective: str, n: int, layers: int, chunk: int):
+    """Compiled: ``chunk`` Adam steps from (θ, m, v, t); returns J and θ per step.
+
+    Only what the gradient needs is computed per step; the other trajectory
+    columns are computed afterwards at the recorded steps (``_records_fn``).
+    """
+
+    def value(theta, ll, lam, h):
+        psi = state(theta)
+        return objective_terms(psi * psi, ll, objective, lam, h)[0]
+
+    grad_fn = jax.value_and_grad(value)
+
+    def run(theta, m, v, t, ll, lam, h, lr):
+        def step(carry, _):
+            theta, m, v, t = carry
+            j, g = grad_fn(theta, ll, lam, h)
+            t = t + 1
+            m = ADAM_B1 * m + (1 - ADAM_B1) * g
+            v = ADAM_B2 * v + (1 - ADAM_B2) * g * g
+            mhat = m / (1 - ADAM_B1**t)
+            vhat = v / (1 - ADAM_B2**t)
+            new = theta + lr * mhat / (jnp.sqrt(vhat) + ADAM_EPS)  # ascent
+            return (new, m, v, t), (j, theta)
+
+        (theta, m, v, t), (js, thetas) = jax.lax.scan(step, (theta, m, v, t), None, length=chunk)
+        return theta, m, v, t, js, thetas
+
+    return jax.jit(run)
+
+
+@lru_cache(maxsize=64)
+def _records_fn(objective: str, n: int, layers: int):
+    """Compiled: trajectory columns for a batch of angles (J, E[LL], H, MMD²_ref, accs)."""
+
+    def one(theta, ll, acc_train, acc_test, lam, h):
+        psi = state(theta)
+        q = psi * psi
+        j, ell, ent = objective_terms(q, ll, objective, lam, h)
+        mmd_ref = mmd2_uniform(q, reference_bandwidth(n))
+        return jnp.stack([j, ell, ent, mmd_ref, q @ acc_train, q @ acc_test])
+
+    return jax.jit(lambda thetas, *a: jax.lax.map(lambda t: one(t, *a), thetas, batch_size=16))
+
+
+def _check_positive_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def train(
+    ll,
+    objective: str = "mle",
+    *,
+    lam: float | None = None,
+    h: float | None = None,
+    layers: int = 1,
+    lr: float = 0.05,
+    max_steps: int = 3000,
+    seeds=(0,),
+    min_steps: int = 500,
+    window_frac: float = 0.1,
+    tol: float = 1e-4,
+    record_every: int = 10,
+    acc_train=None,
+    acc_test=None,
+    theta0: np.ndarray | None = None,
+) -> list[RunResult]:
+    """Train one circuit per seed on the cost table ``ll`` and return the runs.
+
+    ``acc_train`` / ``acc_test`` (tables of length 2^n) are only used for the
+    expected accuracies in the trajectory; zeros if omitted. ``theta0`` (shape
+    (layers, n)) replaces the seeded initial angles, for a single seed.
+    """
+    ll = check_table(ll)
+    n = check_n_qubits(ll.shape[0].bit_length() - 1)
+    check_objective(objective, lam, h)
+    layers = check_layers(layers)
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
+    max_steps = _check_positive_int(max_steps, "max_steps")
+    min_steps = _check_positive_int(min_steps, "min_steps", 0)
+    record_every = _check_positive_int(record_every, "record_every")
+    if not (0 < window_frac <= 1):
+        raise ValueError(f"window_frac must be in (0, 1]; got {window_frac!r}")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
+    seeds = [int(s) for s in np.atleast_1d(seeds)]
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
+    zeros = np.zeros_like(ll)
+    acc_train = zeros if acc_train is None else check_table(acc_train, n, name="acc_train")
+    acc_test = zeros if acc_test is None else check_table(acc_test, n, name="acc_test")
+
+    window = max(1, math.ceil(window_frac * max_steps))
+    chunk = max(1, min(window, 100))
+    fn = _chunk_fn(objective, n, layers, chunk)
+    records_fn = _records_fn(objective, n, layers)
+    lam_, h_ = jnp.float64(0.0 if lam is None else lam), jnp.float64(1.0 if h is None else h)
+    ll_j = jnp.asarray(ll)
+    if theta0 is not None and len(seeds) != 1:
+        raise ValueError("theta0 can only be given with a single seed")
+
+    results = []
+    for seed in seeds:
+        th0 = init_angles(n, layers, seed) if theta0 is None else np.asarray(theta0, dtype=float)
+        if th0.shape != (layers, n):
+            raise ValueError(f"theta0 must have shape ({layers}, {n}); got {th0.shape}")
+        theta = jnp.asarray(th0)
+        m = jnp.zeros_like(theta)
+        v = jnp.zeros_like(theta)
+        t = jnp.float64(0.0)
+        objs, thetas = [], []
+        steps = 0
+        converged = False
+        while steps < max_steps:
+            theta, m, v, t, js, ths = fn(theta, m, v, t, ll_j, lam_, h_, jnp.float64(lr))
+            objs.append(np.asarray(js))
+            thetas.append(np.asarray(ths))
+            steps += chunk
+            if steps >= max(min_steps, window + 1):
+                obj = np.concatenate(objs)
+                if abs(obj[-1] - obj[-1 - window]) <= tol:
+                    converged = True
+                    break
+        # angles before each step 0..steps-1, then the final angles
+        path = np.concatenate([np.concatenate(thetas), np.asarray(theta)[None]])
+        keep = np.unique(np.r_[np.arange(0, steps, record_every), steps])
+        recs = np.asarray(
+            records_fn(
+                jnp.asarray(path[keep]),
+                ll_j,
+                jnp.asarray(acc_train),
+                jnp.asarray(acc_test),
+                lam_,
+                h_,
+            )
+        )
+        traj = {"step": keep}
+        for k, col in enumerate(TRAJECTORY_COLUMNS[1:]):
+            traj[col] = recs[:, k]
+        results.append(
+            RunResult(
+                seed=seed,
+                theta0=th0,
+                theta=np.asarray(theta),
+                steps=steps,
+                converged=converged,
+                objective=float(traj["objective"][-1]),
+                trajectory=traj,
+            )
+        )
+    return results
+
+
+def value_and_grad_fn(objective: str, n: int, layers: int):
+    """Compiled (θ, ll, λ, h) → (J, dJ/dθ), for benchmarks and landscapes."""
+
+    def value(theta, ll, lam, h):
+        psi = state(theta)
+        return objective_terms(psi * psi, ll, objective, lam, h)[0]
+
+    return jax.jit(jax.value_and_grad(value))

@@ -1,0 +1,189 @@
+"""Tests for qhnet.datasets: generators, split, standardisation, Parquet round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from qhnet import datasets
+from qhnet.datasets import (
+    DATASETS,
+    load_dataset,
+    make_dataset,
+    make_gaussian,
+    make_moons_data,
+    make_ring,
+    save_dataset,
+)
+
+
+def _arrays(ds):
+    return (ds.X_train, ds.y_train, ds.X_test, ds.y_test)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_same_seed_bit_identical(name):
+    a, b = make_dataset(name, seed=3), make_dataset(name, seed=3)
+    for u, v in zip(_arrays(a), _arrays(b), strict=True):
+        assert u.tobytes() == v.tobytes()
+    assert a.params == b.params
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_different_seed_differs(name):
+    a, b = make_dataset(name, seed=0), make_dataset(name, seed=1)
+    assert not np.array_equal(a.X_train, b.X_train)
+    assert not np.array_equal(a.X_test, b.X_test)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_train_and_test_are_distinct_draws(name):
+    ds = make_dataset(name, n_train=50, n_test=50, seed=0)
+    assert not np.array_equal(ds.X_train, ds.X_test)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_shapes_dtypes_and_balance(name):
+    ds = make_dataset(name, n_train=2000, n_test=37, seed=0)
+    assert ds.X_train.shape == (2000, 2) and ds.X_train.dtype == np.float64
+    assert ds.X_test.shape == (37, 2) and ds.X_test.dtype == np.float64
+    assert ds.y_train.shape == (2000,) and ds.y_test.shape == (37,)
+    assert set(np.unique(ds.y_train)) == {0, 1}
+    assert abs(ds.y_train.mean() - 0.5) < 0.05
+    assert ds.name == name and ds.params["name"] == name
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_standardised_with_train_statistics(name):
+    ds = make_dataset(name, n_train=100, n_test=200, seed=5)
+    np.testing.assert_allclose(ds.X_train.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(ds.X_train.std(axis=0), 1.0, atol=1e-12)
+    raw = make_dataset(name, n_train=100, n_test=200, seed=5, standardize=False)
+    mean, std = np.array(ds.params["train_mean"]), np.array(ds.params["train_std"])
+    np.testing.assert_allclose(mean, raw.X_train.mean(axis=0))
+    np.testing.assert_allclose(ds.X_test, (raw.X_test - mean) / std)
+    np.testing.assert_array_equal(ds.y_test, raw.y_test)
+    # the test split is not re-standardised with its own statistics
+    assert np.abs(ds.X_test.mean(axis=0)).max() > 1e-6
+
+
+def test_params_recorded():
+    ds = make_dataset("moons", n_train=10, n_test=20, seed=7, noise=0.2, standardize=False)
+    p = ds.params
+    assert (p["name"], p["seed"], p["n_train"], p["n_test"]) == ("moons", 7, 10, 20)
+    assert p["noise"] == 0.2 and p["standardize"] is False
+    assert len(p["train_mean"]) == 2 and len(p["train_std"]) == 2
+
+
+@pytest.mark.parametrize("name, expected", [("gaussian", 0.1), ("moons", 0.1), ("ring", 0.05)])
+def test_default_noise(name, expected):
+    assert make_dataset(name, n_train=4, n_test=1).params["noise"] == expected
+
+
+def test_gaussian_recipe_noise_is_variance():
+    X, y = make_gaussian(20000, 0, noise=0.1)
+    class0 = X[y == 0]
+    np.testing.assert_allclose(class0.mean(axis=0), [-1.0, -2.0], atol=0.02)
+    np.testing.assert_allclose(class0.var(axis=0), [0.1, 0.1], rtol=0.05)
+    class1 = X[y == 1]
+    centres = np.array([[-2.0, 1.0], [1.0, 1.0], [2.0, -2.0]])
+    nearest = np.argmin(((class1[:, None, :] - centres) ** 2).sum(-1), axis=1)
+    np.testing.assert_allclose(np.bincount(nearest) / len(class1), 1 / 3, atol=0.02)
+    for c in range(3):
+        np.testing.assert_allclose(class1[nearest == c].mean(axis=0), centres[c], atol=0.02)
+
+
+def test_ring_radii():
+    X, y = make_ring(4000, 1, noise=0.0)
+    r = np.hypot(X[:, 0], X[:, 1])
+    np.testing.assert_allclose(r[y == 0], 1.0, atol=1e-12)
+    np.testing.assert_allclose(r[y == 1], 0.5, atol=1e-12)
+
+
+def test_moons_generator_deterministic_from_rng():
+    a = make_moons_data(50, np.random.default_rng(4))
+    b = make_moons_data(50, 4)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_save_load_round_trip(tmp_path):
+    ds = make_dataset("ring", n_train=30, n_test=40, seed=2)
+    path = tmp_path / "sub" / "ring.parquet"
+    save_dataset(ds, path)
+    back = load_dataset(path)
+    assert back.name == ds.name
+    assert back.params == ds.params
+    for u, v in zip(_arrays(ds), _arrays(back), strict=True):
+        assert u.shape == v.shape and u.tobytes() == v.tobytes()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["ring.parquet"]
+    frame = pd.read_parquet(path)
+    assert list(frame.columns) == ["x1", "x2", "y", "split"]
+    assert set(frame["split"]) == {"train", "test"}
+
+
+def test_load_without_metadata_raises(tmp_path):
+    path = tmp_path / "plain.parquet"
+    pd.DataFrame({"x1": [0.0], "x2": [1.0], "y": [0], "split": ["train"]}).to_parquet(path)
+    with pytest.raises(ValueError, match="plain.parquet"):
+        load_dataset(path)
+
+
+def test_load_non_parquet_raises(tmp_path):
+    path = tmp_path / "junk.parquet"
+    path.write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match="junk.parquet"):
+        load_dataset(path)
+
+
+def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
+    ds = make_dataset("moons", n_train=5, n_test=5)
+    path = tmp_path / "moons.parquet"
+    save_dataset(ds, path)
+    before = path.read_bytes()
+
+    def boom(table, where, **kwargs):
+        with open(where, "wb") as fh:
+            fh.write(b"half")
+        raise RuntimeError("crash mid-write")
+
+    monkeypatch.setattr(datasets.pq, "write_table", boom)
+    with pytest.raises(RuntimeError):
+        save_dataset(make_dataset("moons", n_train=5, n_test=5, seed=9), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["moons.parquet"]
+
+
+def test_parquet_metadata_key_present(tmp_path):
+    path = tmp_path / "g.parquet"
+    save_dataset(make_dataset("gaussian", n_train=3, n_test=2), path)
+    assert b"qhnet" in pq.read_schema(path).metadata
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"name": "foo"}, "dataset must be one of 'gaussian', 'moons', 'ring'; got 'foo'"),
+        ({"name": "moons", "n_train": 1}, "n_train"),
+        ({"name": "moons", "n_train": 2.5}, "n_train"),
+        ({"name": "moons", "n_test": 0}, "n_test"),
+        ({"name": "moons", "noise": -0.1}, "noise"),
+        ({"name": "moons", "noise": float("nan")}, "noise"),
+        ({"name": "moons", "seed": -1}, "seed"),
+        ({"name": "moons", "seed": 1.0}, "seed"),
+        ({"name": "moons", "standardize": "yes"}, "standardize"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_dataset(**kwargs)
+
+
+@pytest.mark.parametrize("gen", [make_gaussian, make_moons_data, make_ring])
+def test_generator_bad_arguments(gen):
+    with pytest.raises(ValueError, match="noise"):
+        gen(10, 0, noise=-1.0)
+    with pytest.raises(ValueError, match="n must"):
+        gen(0, 0)
