@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from qhnet.datasets import Dataset, _atomic_path
+from qhnet.datasets import Dataset
+from qhnet.io import atomic_path
 
 #: Largest bit count we are willing to enumerate (2**n rows of bits in memory).
 MAX_BITS = 30
@@ -328,7 +329,7 @@ def global_optimum(table: EnumerationTable, atol: float = 1e-9) -> dict[str, Any
 def save_table(table: EnumerationTable, path: str | os.PathLike[str]) -> None:
     """Compressed .npz (arrays + meta as JSON), written atomically."""
     arrays = {name: getattr(table, name) for name in _TABLE_ARRAYS}
-    with _atomic_path(path) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(
             fh,
             hidden=np.int64(table.hidden),

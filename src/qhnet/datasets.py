@@ -7,14 +7,11 @@ that carries the generation parameters in the file's schema metadata.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sklearn.datasets import make_circles, make_moons
+
+from qhnet.io import atomic_path
 
 DATASETS = ("gaussian", "moons", "ring")
 
@@ -201,25 +200,6 @@ def make_dataset(
 # --------------------------------------------------------------------------- #
 
 
-@contextlib.contextmanager
-def _atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temp path beside `path`; move it into place only if the body succeeds.
-
-    os.replace within one directory is atomic, so readers never see a half file.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
     """Write one Parquet file (x1, x2, y, split) with params as JSON schema metadata."""
     frame = pd.DataFrame(
@@ -234,7 +214,7 @@ def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
     metadata = dict(table.schema.metadata or {})
     metadata[METADATA_KEY] = json.dumps({"name": ds.name, **ds.params}).encode()
     table = table.replace_schema_metadata(metadata)
-    with _atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 
 

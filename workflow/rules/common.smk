@@ -1,0 +1,114 @@
+# Shared definitions: the grid of arms and seed batches (from qhnet.sweep), the
+# cross-key checks the schema cannot express, and path helpers.
+
+import json
+from pathlib import Path
+import re
+
+from qhnet.binn import n_bits
+from qhnet.sweep import exact_arms, resolve_bandwidth, seed_batches
+
+SCRIPTS = Path(workflow.basedir).parent / "scripts"
+RESULTS = config["results"].rstrip("/")
+N_QUBITS = n_bits(config["model"]["hidden"])
+if N_QUBITS > 22:
+    raise ValueError(f"model.hidden gives {N_QUBITS} qubits; exact mode allows at most 22")
+
+ARMS = {
+    a.arm: a
+    for a in exact_arms(
+        config["objectives"], config["lambdas"], config["bandwidths"], N_QUBITS
+    )
+}
+BATCHES = seed_batches(config["seeds"], config["training"]["seeds_per_job"])
+SEED_BATCH = {s: b for b, seeds in BATCHES.items() for s in seeds}
+
+
+def _landscape_arms():
+    """The three arms whose trained angles centre the landscape slices."""
+    ls = config["landscape"]
+    if ls["seed"] not in SEED_BATCH:
+        raise ValueError(
+            f"landscape.seed must be one of seeds {config['seeds']}; got {ls['seed']}"
+        )
+    want = {"mle": ("mle", None, None), "elbo": ("elbo", ls["elbo_lam"], None)}
+    want["selbo"] = ("selbo", ls["selbo_lam"], ls["selbo_bandwidth"])
+    found = []
+    for obj, lam, bw in want.values():
+        if obj not in config["objectives"]:
+            continue
+        h = resolve_bandwidth(bw, N_QUBITS)[0] if bw is not None else None
+        match = [
+            a
+            for a in ARMS.values()
+            if a.objective == obj
+            and (lam is None or a.lam == float(lam))
+            and (h is None or abs(a.h - h) < 1e-12)
+        ]
+        if not match:
+            key = "landscape.elbo_lam" if obj == "elbo" else "landscape.selbo_lam/selbo_bandwidth"
+            raise ValueError(
+                f"{key} must name a trained {obj} arm (λ in lambdas {config['lambdas']}, "
+                f"h in bandwidths {config['bandwidths']})"
+            )
+        found.append(match[0])
+    return found
+
+
+LANDSCAPE_ARMS = _landscape_arms()
+
+
+wildcard_constraints:
+    dataset="|".join(config["datasets"]),
+    arm="|".join(re.escape(a) for a in sorted(ARMS, key=len, reverse=True)),
+    batch=r"s\d+-\d+",
+
+
+def res(path):
+    return f"{RESULTS}/{path}"
+
+
+def logs(path):
+    return f"{RESULTS}/logs/{path}"
+
+
+def arm_json(wildcards):
+    return json.dumps(ARMS[wildcards.arm].as_dict())
+
+
+def metrics_files(datasets=None, arms=None):
+    return [
+        res(f"runs/{d}/{a}/{b}.metrics.parquet")
+        for d in (datasets or config["datasets"])
+        for a in (arms or ARMS)
+        for b in BATCHES
+    ]
+
+
+def trajectory_files():
+    return [
+        res(f"runs/{d}/{a}/{b}.trajectory.parquet")
+        for d in config["datasets"]
+        for a in ARMS
+        for b in BATCHES
+    ]
+
+
+FIGURES = [
+    "accuracy_distributions",
+    "accuracy_vs_lambda",
+    "selbo_bandwidth",
+    "landscapes",
+    "training_curves",
+]
+
+
+def all_outputs():
+    return [
+        res("tables/runs.parquet"),
+        res("tables/variance.csv"),
+        res("tables/landscape.csv"),
+        res("tables/claims.csv"),
+        *[res(f"figures/{f}.png") for f in FIGURES],
+        res("report/report.html"),
+    ]

@@ -1,0 +1,32 @@
+rule dataset:
+    output:
+        res("datasets/{dataset}.parquet"),
+    params:
+        d=config["data"],
+        std="" if config["data"]["standardize"] else "--no-standardize",
+    log:
+        logs("dataset/{dataset}.log"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "python {SCRIPTS}/make_dataset.py --name {wildcards.dataset} "
+        "--n-train {params.d[n_train]} --n-test {params.d[n_test]} "
+        "--seed {params.d[seed]} {params.std} --out {output} > {log} 2>&1"
+
+
+rule enumerate_binns:
+    input:
+        res("datasets/{dataset}.parquet"),
+    output:
+        res("enumeration/{dataset}.npz"),
+    params:
+        hidden=config["model"]["hidden"],
+    log:
+        logs("enumerate_binns/{dataset}.log"),
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    shell:
+        "python {SCRIPTS}/enumerate_binns.py --dataset {input} --hidden {params.hidden} "
+        "--out {output} > {log} 2>&1"

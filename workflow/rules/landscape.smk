@@ -1,0 +1,41 @@
+rule landscape:
+    input:
+        table=res("enumeration/{dataset}.npz"),
+        metrics=lambda wc: [
+            res(f"runs/{wc.dataset}/{a.arm}/{SEED_BATCH[config['landscape']['seed']]}.metrics.parquet")
+            for a in LANDSCAPE_ARMS
+        ],
+    output:
+        npz=res("landscape/{dataset}.npz"),
+        csv=res("landscape/{dataset}.csv"),
+    params:
+        arms=json.dumps([a.as_dict() for a in LANDSCAPE_ARMS]),
+        ls=config["landscape"],
+    log:
+        logs("landscape/{dataset}.log"),
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    shell:
+        "python {SCRIPTS}/landscape.py --dataset {wildcards.dataset} --table {input.table} "
+        "--arms '{params.arms}' --metrics {input.metrics} --seed {params.ls[seed]} "
+        "--span {params.ls[span]} --resolution {params.ls[resolution]} "
+        "--direction-seed {params.ls[direction_seed]} --out {output.npz} "
+        "--csv {output.csv} > {log} 2>&1"
+
+
+rule landscape_table:
+    input:
+        expand(res("landscape/{dataset}.csv"), dataset=config["datasets"]),
+    output:
+        res("tables/landscape.csv"),
+    log:
+        logs("landscape_table.log"),
+    run:
+        import pandas as pd
+        from qhnet.io import write_frame
+
+        table = pd.concat([pd.read_csv(p) for p in input], ignore_index=True)
+        write_frame(table, output[0])
+        with open(log[0], "w") as fh:
+            print(f"{len(table)} landscape rows -> {output[0]}", file=fh)
