@@ -50,7 +50,8 @@ def run_rows(
         )
         t = pd.DataFrame(run.trajectory).rename(columns={"objective": "objective_value"})
         t.insert(0, "seed", run.seed)
-        t.insert(0, "arm", arm["arm"])
+        for col in ("h", "lam", "objective", "mode", "arm"):
+            t.insert(0, col, arm[col])
         t.insert(0, "dataset", ds.name)
         trajs.append(t)
     return rows, trajs

@@ -56,18 +56,19 @@ stop_pids() {
     local grace="$1" p left i
     shift
     [ $# -gt 0 ] || return 0
+    stopped+=("$@")
     kill -TERM "$@" 2>/dev/null
     for ((i = 0; i < grace * 10; i++)); do
         left=0
         for p in "$@"; do alive "$p" && left=1; done
-        [ "$left" -eq 0 ] && gone "$@" && return 0
+        [ "$left" -eq 0 ] && return 0
         sleep 0.1
     done
     kill -KILL "$@" 2>/dev/null
     for ((i = 0; i < 50; i++)); do
         left=0
         for p in "$@"; do alive "$p" && left=1; done
-        [ "$left" -eq 0 ] && gone "$@" && return 0
+        [ "$left" -eq 0 ] && return 0
         sleep 0.1
     done
     echo "stop-cluster.sh: processes still alive: $*" >&2
@@ -92,6 +93,7 @@ cluster_procs() {
 }
 
 rc=0
+stopped=()
 
 # 1. Cancel jobs while the controller is still up, so slurmstepd cleans up.
 if pid_of slurmctld >/dev/null && [ -f "$conf" ]; then
@@ -112,6 +114,10 @@ pid="$(pid_of slurmd)" && { stop_pids 15 "$pid" || rc=1; }
 stop_pids 5 $(cluster_procs) || rc=1
 pid="$(pid_of slurmctld)" && { stop_pids 15 "$pid" || rc=1; }
 pid="$(pid_of munged)" && { stop_pids 10 "$pid" || rc=1; }
+
+# Exited daemons stay zombies until init reaps them (a second or two here);
+# wait for that so that a pgrep right after this script finds nothing.
+[ "${#stopped[@]}" -eq 0 ] || gone "${stopped[@]}"
 
 # 3. Files.
 if [ "${SLURM_KEEP_STATE_DIR:-0}" != 1 ]; then

@@ -13,6 +13,8 @@ rule aggregate:
         ),
     log:
         logs("aggregate.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     resources:
         mem_mb=2000,
         runtime=15,

@@ -6,6 +6,8 @@ rule dataset:
         std="" if config["data"]["standardize"] else "--no-standardize",
     log:
         logs("dataset/{dataset}.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     resources:
         mem_mb=500,
         runtime=5,
@@ -24,6 +26,8 @@ rule enumerate_binns:
         hidden=config["model"]["hidden"],
     log:
         logs("enumerate_binns/{dataset}.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     resources:
         mem_mb=1500,
         runtime=10,

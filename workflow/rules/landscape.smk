@@ -13,6 +13,8 @@ rule landscape:
         ls=config["landscape"],
     log:
         logs("landscape/{dataset}.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     resources:
         mem_mb=2000,
         runtime=15,
@@ -31,6 +33,8 @@ rule landscape_table:
         res("tables/landscape.csv"),
     log:
         logs("landscape_table.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     run:
         import pandas as pd
         from qhnet.io import write_frame

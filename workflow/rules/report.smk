@@ -14,6 +14,8 @@ rule figures:
         },
     log:
         logs("figures.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     resources:
         mem_mb=2000,
         runtime=15,
@@ -31,6 +33,8 @@ rule claims:
         report(res("tables/claims.csv"), caption="../report/claims.rst", category="Tables"),
     log:
         logs("claims.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     resources:
         mem_mb=1000,
         runtime=5,
@@ -55,8 +59,11 @@ rule notebook:
         ),
     params:
         landscape_dir=lambda wc, input: str(Path(input.landscapes[0]).parent.resolve()),
+        noise=str(Path(res("tables/noise.csv")).resolve()),
     log:
         logs("notebook.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     retries: 2
     resources:
         mem_mb=2000,
@@ -67,4 +74,5 @@ rule notebook:
         "-p runs_path {input.runs} -p variance_path {input.variance} "
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
         "-p claims_path {input.claims} -p landscape_dir {params.landscape_dir} "
+        "-p noise_path {params.noise} "
         "> {log} 2>&1"

@@ -12,6 +12,8 @@ rule train:
         training=json.dumps(config["training"]),
     log:
         logs("train/{dataset}/{arm}/{batch}.log"),
+    conda:
+        "../../envs/qhnet.yaml"
     benchmark:
         res("benchmarks/train/{dataset}/{arm}/{batch}.tsv")
     threads: 1

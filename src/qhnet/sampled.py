@@ -1,0 +1,553 @@
+"""Sampled mode (METHOD §2–3): MLE and SELBO trained from shots only, as on hardware.
+
+Every quantity the optimiser sees is estimated from bitstrings measured on the
+circuit at the current angles and at the parameter-shifted angles θ ± (π/2)·e_k
+(exact for RY, whose generator has eigenvalues ±1/2, and valid per angle because
+each angle appears in exactly one gate):
+
+- likelihood term: Ê[LL] = mean of LL[σ] over N_qc shots; its gradient
+  ∂J/∂θ_k = (Ê_{q_k+}[LL] − Ê_{q_k−}[LL]) / 2, each shifted mean from its own shots;
+- MMD²_h(q, uniform), kernel k = exp(−d_H/h): the **unbiased** U-statistic over
+  N_qc circuit shots x and m uniform prior samples y,
+  MMD²_u = Σ_{i≠j} k(x_i,x_j)/(N(N−1)) + Σ_{i≠j} k(y_i,y_j)/(m(m−1)) − 2 Σ_{i,j} k(x_i,y_j)/(N m);
+  its gradient by the parameter-shift rule for sampled MMD (Liu & Wang, PRA 98,
+  062324, 2018): ∂MMD²/∂θ_k = E_{x~q_k+,y~q}[k] − E_{x~q_k−,y~q}[k]
+  − E_{x~q_k+,y~p}[k] + E_{x~q_k−,y~p}[k], each expectation estimated by the mean
+  over the shifted circuit's shots of Σ_y k(x, y)/|y| with y the *unshifted*
+  circuit's shots (resp. the prior samples). Shifted and unshifted shots are
+  independent, so every product is unbiased and so is the gradient.
+
+Why unbiased: Adam averages gradients over steps, so a biased gradient (e.g. the
+V-statistic, whose bias 1/N·(1 − E_q[k]) differs between q_k+ and q_k−) would
+move the fixed point; an unbiased one only adds noise. The U-statistic value is
+reported (``objective_est``) but never used by the optimiser. Both are unbiased
+for every N_qc, m ≥ 2 (tested against the exact engine).
+
+Cost: kernel sums over a sample never loop over pairs of shots. Shots are
+histogrammed and K·c is computed once with the Kronecker structure of K
+(O(n·2^n), ``dense``), after which each shifted circuit's term is a lookup-and-sum,
+O(N_qc); when 2^n is large compared with the distinct bitstrings seen, pairs of
+*distinct* bitstrings are summed instead (``pairwise``, O(U_x·U_y·n)). Both give
+the same numbers (to rounding) as the naive O(S²) double sum.
+
+For the uniform prior Σ_y k(x,y)/m has expectation ((1+a)/2)^n for every x, so the
+two prior terms of the gradient cancel in expectation; sampling them (as the
+paper's estimator does) only adds zero-mean noise. That is kept for fidelity.
+
+ELBO has no sampled mode: it needs H[q], which shots do not give.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from qhnet import _jax  # noqa: F401
+from qhnet.circuit import check_layers, check_n_qubits, init_angles, state
+from qhnet.objectives import (
+    check_objective,
+    check_table,
+    mmd2_uniform,
+    objective_terms,
+    reference_bandwidth,
+)
+from qhnet.training import (
+    ADAM_B1,
+    ADAM_B2,
+    ADAM_EPS,
+    TRAJECTORY_COLUMNS,
+    RunResult,
+    _check_positive_int,
+)
+
+SAMPLED_OBJECTIVES = ("mle", "selbo")
+
+#: Trajectory columns of a sampled run: the exact-engine columns of exact mode
+#: plus the shot estimates the optimiser saw at that step.
+SAMPLED_TRAJECTORY_COLUMNS = TRAJECTORY_COLUMNS + ("objective_est", "ell_est", "mmd2_est")
+
+SHIFT = math.pi / 2
+
+#: Tag of the per-step shot stream, so that default_rng([seed, _STREAM, step])
+#: never coincides with default_rng(seed) used for the initial angles
+#: (numpy's SeedSequence pads with zeros: [s, 0] and s give the same stream).
+_STREAM = 0x5A3D
+
+
+def check_sampled_objective(objective: str, lam=None, h=None) -> str:
+    """Like ``objectives.check_objective`` but only for objectives that shots can train."""
+    if objective == "elbo":
+        raise ValueError(
+            "objective 'elbo' is not available in sampled mode: it needs the entropy H[q], "
+            "which needs every probability (simulation only). Use 'selbo' (the MMD surrogate) "
+            "in sampled mode, or mode 'exact' for 'elbo'."
+        )
+    if objective not in SAMPLED_OBJECTIVES:
+        raise ValueError(
+            f"objective must be one of {', '.join(map(repr, SAMPLED_OBJECTIVES))} in sampled "
+            f"mode; got {objective!r}"
+        )
+    return check_objective(objective, lam, h)
+
+
+def step_rng(seed: int, step: int) -> np.random.Generator:
+    """The generator of one step of one run: fresh shot noise every step, reproducibly."""
+    return np.random.default_rng([int(seed), _STREAM, int(step)])
+
+
+def bits_to_index(bits) -> np.ndarray:
+    """Rows of bits (..., n), wire 0 first, to indices k = Σ σ_i 2^(n−1−i) (int64)."""
+    bits = np.asarray(bits).astype(np.int64)
+    n = bits.shape[-1]
+    return bits @ (np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64))
+
+
+def _check_thetas(thetas) -> np.ndarray:
+    thetas = np.asarray(thetas, dtype=np.float64)
+    if thetas.ndim != 3 or thetas.shape[0] < 1:
+        raise ValueError(f"thetas must have shape (batch, layers, n_qubits); got {thetas.shape}")
+    if not np.all(np.isfinite(thetas)):
+        raise ValueError("thetas must be finite")
+    return thetas
+
+
+def _check_shots(shots, name: str = "shots", minimum: int = 1) -> int:
+    return _check_positive_int(shots, name, minimum)
+
+
+# --------------------------------------------------------------------------- #
+# shot sources
+# --------------------------------------------------------------------------- #
+
+
+@runtime_checkable
+class ShotSource(Protocol):
+    """Anything that measures the ansatz: ``sample(thetas, shots, rng)``.
+
+    ``thetas`` has shape (B, layers, n); the result has shape (B, shots), int64
+    basis indices (wire 0 most significant), row b measured on circuit b. All
+    randomness comes from ``rng`` (a numpy Generator), so a seeded call repeats.
+    """
+
+    def sample(self, thetas, shots: int, rng: np.random.Generator) -> np.ndarray: ...
+
+
+@lru_cache(maxsize=1)
+def _batch_probabilities():
+    """Compiled θ-batch → Born probabilities; jit caches one executable per shape."""
+    return jax.jit(jax.vmap(lambda t: jnp.square(state(t))))
+
+
+def batch_probabilities(thetas) -> np.ndarray:
+    """Exact probabilities of a batch of circuits, shape (B, 2^n) (exact engine)."""
+    thetas = _check_thetas(thetas)
+    check_n_qubits(thetas.shape[2])
+    return np.asarray(_batch_probabilities()(jnp.asarray(thetas)))
+
+
+def sample_from_probabilities(p, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """i.i.d. draws from each row of ``p`` (B, K) by inverse CDF, like ``rng.choice``.
+
+    The histogram of each row is multinomial(shots, p_b). One cumulative sum for
+    the batch and one binary search per shot; the uniforms are sorted first
+    (binary searches of sorted keys are 3× faster), so each row comes out sorted:
+    shots are exchangeable, their order carries no information.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    shots = _check_shots(shots)
+    cdf = np.cumsum(p, axis=1)
+    u = np.sort(rng.random((p.shape[0], shots)), axis=1) * cdf[:, -1:]
+    out = np.empty((p.shape[0], shots), dtype=np.int64)
+    for b in range(p.shape[0]):
+        out[b] = np.searchsorted(cdf[b], u[b], side="right")
+    return np.minimum(out, p.shape[1] - 1, out=out)  # u·total rounding up to total
+
+
+class SimulatedShots:
+    """Shots from the exact engine: Born probabilities of each circuit, then sampling.
+
+    For sweeps: identical in distribution to an ideal device, orders of magnitude
+    faster. Probabilities come from ``circuit.state`` (vmapped over the batch,
+    compiled once per batch shape); the shots from ``rng``.
+    """
+
+    name = "simulated"
+
+    def sample(self, thetas, shots: int, rng: np.random.Generator) -> np.ndarray:
+        return sample_from_probabilities(batch_probabilities(thetas), shots, rng)
+
+    def __repr__(self) -> str:
+        return "SimulatedShots()"
+
+
+class DeviceShots:
+    """Shots from a PennyLane device (``devices.DEVICES``), one tape per circuit.
+
+    All circuits of a call go to the device in one ``qml.execute`` batch: one Aer
+    job on ``qiskit.aer``; one primitive job *per circuit* on ``qiskit.remote``
+    (the plugin's behaviour), i.e. 2·layers·n + 1 jobs per training step.
+    Each call builds the device with a seed drawn from ``rng`` (a fixed
+    simulator seed would repeat the same shots every call); on real hardware the
+    seed has no effect and runs are not reproducible. The backend and noise model
+    are resolved once per qubit count and reused.
+    """
+
+    def __init__(
+        self, device: str = "default.qubit", *, noise=None, backend=None, threads: int = 1
+    ):
+        from qhnet import devices
+
+        self.device = devices.check_device(device, noise=noise, backend=backend)
+        self.noise = noise
+        self.backend = backend
+        self.threads = _check_positive_int(threads, "threads")
+        self._resolved: dict[int, tuple] = {}
+
+    def _resolve(self, n: int):
+        from qhnet import devices
+
+        if n not in self._resolved:
+            noise = backend = None
+            if self.noise is not None:
+                noise = devices.noise_model(self.noise, n)
+            if self.device == "qiskit.remote":
+                backend = devices.resolve_backend(self.backend, n)
+            self._resolved[n] = (noise, backend)
+        return self._resolved[n]
+
+    def sample(self, thetas, shots: int, rng: np.random.Generator) -> np.ndarray:
+        import pennylane as qml
+
+        from qhnet import devices
+        from qhnet.circuit import ansatz
+
+        thetas = _check_thetas(thetas)
+        shots = _check_shots(shots)
+        n = thetas.shape[2]
+        noise, backend = self._resolve(n)
+        seed = int(rng.integers(2**31 - 1))
+        dev = devices.make_device(
+            self.device, n, noise=noise, backend=backend, seed=seed, threads=self.threads
+        )
+        wires = list(range(n))
+
+        def qfunc(t):
+            ansatz(t, wires=wires)
+            return qml.sample(wires=wires)
+
+        tapes = [qml.tape.make_qscript(qfunc, shots=shots)(t) for t in thetas]
+        results = qml.execute(tapes, dev, diff_method=None)
+        bits = np.stack([np.asarray(r).reshape(shots, n) for r in results])
+        return bits_to_index(bits)
+
+    def __repr__(self) -> str:
+        noise = self.noise if isinstance(self.noise, str) or self.noise is None else "<object>"
+        backend = (
+            self.backend if isinstance(self.backend, str) or self.backend is None else "<object>"
+        )
+        return f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r})"
+
+
+# --------------------------------------------------------------------------- #
+# kernel sums over samples
+# --------------------------------------------------------------------------- #
+
+
+def kernel_apply_np(v: np.ndarray, h: float) -> np.ndarray:
+    """K·v for k(σ,τ) = exp(−d_H/h) in O(n·2^n) (NumPy twin of objectives.kernel_apply)."""
+    v = np.asarray(v, dtype=np.float64)
+    n = v.shape[0].bit_length() - 1
+    a = math.exp(-1.0 / h)
+    for i in range(n):
+        x = v.reshape(2**i, 2, 2 ** (n - 1 - i))
+        out = np.empty_like(x)
+        out[:, 0] = x[:, 0] + a * x[:, 1]
+        out[:, 1] = a * x[:, 0] + x[:, 1]
+        v = out.reshape(-1)
+    return v
+
+
+class KernelSums:
+    """x ↦ Σ_{y ∈ ref} k(x, y) for a fixed sample ``ref`` of basis indices.
+
+    ``dense``: histogram c of ``ref`` and K·c once (O(n·2^n)), then a lookup per
+    query. ``pairwise``: kernel between distinct query and distinct reference
+    bitstrings (O(U_q·U_ref·n)). ``auto`` picks the cheaper for ``queries``
+    expected query shots.
+    """
+
+    def __init__(self, ref, n: int, h: float, *, method: str = "auto", queries: int = 0):
+        ref = np.asarray(ref, dtype=np.int64).reshape(-1)
+        self.n, self.h, self.size = n, float(h), ref.shape[0]
+        self.a = math.exp(-1.0 / h)
+        self._uniq, self._counts = np.unique(ref, return_counts=True)
+        if method == "auto":
+            u = self._uniq.shape[0]
+            method = "dense" if n * 2**n <= u * (u + queries) else "pairwise"
+        if method not in ("dense", "pairwise"):
+            raise ValueError(f"method must be one of 'auto', 'dense', 'pairwise'; got {method!r}")
+        self.method = method
+        if method == "dense":
+            c = np.zeros(2**n)
+            c[self._uniq] = self._counts
+            self._dense = kernel_apply_np(c, h)
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.int64)
+        if self.method == "dense":
+            return self._dense[x]
+        uq, inv = np.unique(x.reshape(-1), return_inverse=True)
+        out = np.empty(uq.shape[0])
+        chunk = max(1, 2**22 // max(1, self._uniq.shape[0]))
+        for s in range(0, uq.shape[0], chunk):
+            d = np.bitwise_count(uq[s : s + chunk, None] ^ self._uniq[None, :])
+            out[s : s + chunk] = (self.a ** d.astype(np.float64)) @ self._counts
+        return out[inv].reshape(x.shape)
+
+    def self_sum(self) -> float:
+        """Σ_{i≠j} k(ref_i, ref_j): all ordered pairs of distinct shots (k(σ,σ) = 1)."""
+        if self.method == "dense":
+            total = float(self._counts @ self._dense[self._uniq])
+        else:
+            total = float(self._counts @ self(self._uniq))
+        return total - self.size
+
+
+def mmd2_u(x, y, n: int, h: float, *, method: str = "auto") -> float:
+    """Unbiased U-statistic of MMD²_h between samples ``x`` (circuit) and ``y`` (prior)."""
+    x = np.asarray(x, dtype=np.int64).reshape(-1)
+    y = np.asarray(y, dtype=np.int64).reshape(-1)
+    if x.shape[0] < 2 or y.shape[0] < 2:
+        raise ValueError("mmd2_u needs at least 2 samples in x and in y")
+    kx = KernelSums(x, n, h, method=method, queries=y.shape[0])
+    ky = KernelSums(y, n, h, method=method)
+    N, m = x.shape[0], y.shape[0]
+    return (
+        kx.self_sum() / (N * (N - 1))
+        + ky.self_sum() / (m * (m - 1))
+        - 2.0 * float(kx(y).sum()) / (N * m)
+    )
+
+
+# --------------------------------------------------------------------------- #
+# estimates of the objective and its gradient
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Estimate:
+    """Shot estimates at one θ: Ĵ, Ê[LL], MMD²_u (NaN for MLE) and dĴ/dθ (or None)."""
+
+    objective: float
+    ell: float
+    mmd2: float
+    grad: np.ndarray | None
+
+
+def shifted_angles(theta) -> np.ndarray:
+    """θ, then θ + (π/2)e_k for every angle k, then θ − (π/2)e_k: shape (1 + 2P, layers, n)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    P = theta.size
+    eye = np.eye(P).reshape(P, *theta.shape) * SHIFT
+    return np.concatenate([theta[None], theta[None] + eye, theta[None] - eye])
+
+
+def estimate(
+    theta,
+    ll,
+    objective: str = "mle",
+    *,
+    lam: float | None = None,
+    h: float | None = None,
+    shots: int = 1000,
+    prior_samples: int = 1000,
+    source: ShotSource | None = None,
+    rng: np.random.Generator,
+    grad: bool = True,
+    method: str = "auto",
+) -> Estimate:
+    """Shot estimates of J(θ) and (if ``grad``) its parameter-shift gradient.
+
+    One ``source.sample`` call measures the unshifted and the 2P shifted circuits
+    (``shots`` each); for SELBO ``prior_samples`` uniform bitstrings are then drawn
+    from ``rng``. ``ll`` is the cost table (length 2^n).
+    """
+    objective = check_sampled_objective(objective, lam, h)
+    ll = np.asarray(ll, dtype=np.float64)
+    theta = np.asarray(theta, dtype=np.float64)
+    n = theta.shape[-1]
+    if ll.shape != (2**n,):
+        raise ValueError(f"ll must have length 2^{n} = {2**n} for {n} qubits; got {ll.shape}")
+    if objective == "selbo":
+        shots = _check_shots(shots, "shots", 2)
+        prior_samples = _check_shots(prior_samples, "prior_samples", 2)
+    source = SimulatedShots() if source is None else source
+    thetas = shifted_angles(theta) if grad else theta[None]
+    idx = source.sample(thetas, shots, rng)
+    P = theta.size
+    ell = float(ll[idx[0]].mean())
+    if objective == "mle":
+        g = None
+        if grad:
+            f = ll[idx[1:]].mean(axis=1)
+            g = ((f[:P] - f[P:]) / 2.0).reshape(theta.shape)
+        return Estimate(ell, ell, float("nan"), g)
+
+    m = prior_samples
+    y = rng.integers(0, 2**n, size=m, dtype=np.int64)
+    kx = KernelSums(idx[0], n, h, method=method, queries=m + (2 * P * shots if grad else 0))
+    ky = KernelSums(y, n, h, method=method, queries=2 * P * shots if grad else 0)
+    mmd2 = (
+        kx.self_sum() / (shots * (shots - 1))
+        + ky.self_sum() / (m * (m - 1))
+        - 2.0 * float(kx(y).sum()) / (shots * m)
+    )
+    g = None
+    if grad:
+        x = idx[1:]
+        # per-shot contribution: LL/2 − λ·(k̄_q(x) − k̄_p(x)); + shifts minus − shifts
+        f = ll[x] / 2.0 - lam * (kx(x) / shots - ky(x) / m)
+        fm = f.mean(axis=1)
+        g = (fm[:P] - fm[P:]).reshape(theta.shape)
+    return Estimate(ell - lam * mmd2, ell, mmd2, g)
+
+
+# --------------------------------------------------------------------------- #
+# training
+# --------------------------------------------------------------------------- #
+
+
+@lru_cache(maxsize=64)
+def _records_fn(objective: str, n: int, layers: int):
+    """Compiled: exact-engine trajectory columns (J, E[LL], H, MMD²_ref, accs) for a batch."""
+
+    def one(theta, ll, acc_train, acc_test, lam, h):
+        psi = state(theta)
+        q = psi * psi
+        j, ell, ent = objective_terms(q, ll, objective, lam, h)
+        mmd_ref = mmd2_uniform(q, reference_bandwidth(n))
+        return jnp.stack([j, ell, ent, mmd_ref, q @ acc_train, q @ acc_test])
+
+    return jax.jit(lambda thetas, *a: jax.lax.map(lambda t: one(t, *a), thetas, batch_size=16))
+
+
+def train_sampled(
+    ll,
+    objective: str = "mle",
+    *,
+    lam: float | None = None,
+    h: float | None = None,
+    layers: int = 1,
+    lr: float = 0.05,
+    max_steps: int = 3000,
+    seeds=(0,),
+    shots: int = 1000,
+    prior_samples: int = 1000,
+    source: ShotSource | None = None,
+    record_every: int = 10,
+    acc_train=None,
+    acc_test=None,
+    theta0: np.ndarray | None = None,
+    method: str = "auto",
+) -> list[RunResult]:
+    """Train one circuit per seed from shots only; same ``RunResult`` as ``training.train``.
+
+    Adam ascent (constants of training.py) on the parameter-shift gradient
+    estimate, for exactly ``max_steps`` steps: there is no convergence test,
+    because the objective estimate is noisy and a change-over-window test would
+    fire (or not) on shot noise (``steps == max_steps``, ``converged`` False).
+    Step s of run ``seed`` draws all its shots from ``step_rng(seed, s)``.
+
+    The optimiser only ever sees shots. The trajectory's ``TRAJECTORY_COLUMNS``
+    (and ``RunResult.objective``) are computed afterwards by the exact engine at
+    the recorded angles, i.e. the values of the *ideal* circuit at those angles
+    (for a noisy device, not what the device realises); the shot estimates the
+    optimiser saw at those steps are added as ``objective_est``, ``ell_est``,
+    ``mmd2_est`` (the last point's from one extra unshifted measurement).
+    """
+    objective = check_sampled_objective(objective, lam, h)
+    ll = check_table(ll)
+    n = check_n_qubits(ll.shape[0].bit_length() - 1)
+    layers = check_layers(layers)
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
+    max_steps = _check_positive_int(max_steps, "max_steps")
+    record_every = _check_positive_int(record_every, "record_every")
+    shots = _check_shots(shots, "shots", 2)
+    if objective == "selbo":
+        prior_samples = _check_positive_int(prior_samples, "prior_samples", 2)
+    seeds = [int(s) for s in np.atleast_1d(seeds)]
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
+    if theta0 is not None and len(seeds) != 1:
+        raise ValueError("theta0 can only be given with a single seed")
+    source = SimulatedShots() if source is None else source
+    if not isinstance(source, ShotSource):
+        raise ValueError(f"source must have a sample(thetas, shots, rng) method; got {source!r}")
+    zeros = np.zeros_like(ll)
+    acc_train = zeros if acc_train is None else check_table(acc_train, n, name="acc_train")
+    acc_test = zeros if acc_test is None else check_table(acc_test, n, name="acc_test")
+    lam_ = 0.0 if lam is None else float(lam)
+    h_ = 1.0 if h is None else float(h)
+    kw = dict(
+        lam=lam_, h=h_, shots=shots, prior_samples=prior_samples, source=source, method=method
+    )
+    keep = np.unique(np.r_[np.arange(0, max_steps, record_every), max_steps])
+    records_fn = _records_fn(objective, n, layers)
+
+    results = []
+    for seed in seeds:
+        th0 = init_angles(n, layers, seed) if theta0 is None else np.asarray(theta0, dtype=float)
+        if th0.shape != (layers, n):
+            raise ValueError(f"theta0 must have shape ({layers}, {n}); got {th0.shape}")
+        theta = th0.copy()
+        m = np.zeros_like(theta)
+        v = np.zeros_like(theta)
+        path = np.empty((max_steps + 1, layers, n))
+        est = np.full((max_steps + 1, 3), np.nan)
+        for step in range(max_steps):
+            e = estimate(theta, ll, objective, rng=step_rng(seed, step), **kw)
+            path[step] = theta
+            est[step] = (e.objective, e.ell, e.mmd2)
+            t = step + 1
+            m = ADAM_B1 * m + (1 - ADAM_B1) * e.grad
+            v = ADAM_B2 * v + (1 - ADAM_B2) * e.grad * e.grad
+            mhat = m / (1 - ADAM_B1**t)
+            vhat = v / (1 - ADAM_B2**t)
+            theta = theta + lr * mhat / (np.sqrt(vhat) + ADAM_EPS)  # ascent
+        path[max_steps] = theta
+        e = estimate(theta, ll, objective, rng=step_rng(seed, max_steps), grad=False, **kw)
+        est[max_steps] = (e.objective, e.ell, e.mmd2)
+        recs = np.asarray(
+            records_fn(
+                jnp.asarray(path[keep]),
+                jnp.asarray(ll),
+                jnp.asarray(acc_train),
+                jnp.asarray(acc_test),
+                jnp.float64(lam_),
+                jnp.float64(h_),
+            )
+        )
+        traj = {"step": keep}
+        for k, col in enumerate(TRAJECTORY_COLUMNS[1:]):
+            traj[col] = recs[:, k]
+        for k, col in enumerate(SAMPLED_TRAJECTORY_COLUMNS[len(TRAJECTORY_COLUMNS) :]):
+            traj[col] = est[keep, k]
+        results.append(
+            RunResult(
+                seed=seed,
+                theta0=th0,
+                theta=theta,
+                steps=max_steps,
+                converged=False,
+                objective=float(traj["objective"][-1]),
+                trajectory=traj,
+            )
+        )
+    return results
