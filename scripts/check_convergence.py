@@ -21,7 +21,9 @@ from qhnet.training import train
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--config", default="config/config.yaml")
     ap.add_argument("--objective", default="mle")
     ap.add_argument("--lam", type=float, default=None)
@@ -33,21 +35,42 @@ def main(argv=None):
     for name in cfg["datasets"]:
         ds = make_dataset(name, d["n_train"], d["n_test"], d["seed"], standardize=d["standardize"])
         table = enumerate_tables(ds, cfg["model"]["hidden"])
-        common = dict(lam=a.lam, layers=cfg["model"]["layers"], lr=tr["lr"], max_steps=tr["max_steps"],
-                      seeds=cfg["seeds"], window_frac=tr["window_frac"])
-        early = train(table.ll_train, a.objective, min_steps=tr["min_steps"], tol=tr["tol"], **common)
+        common = dict(
+            lam=a.lam,
+            layers=cfg["model"]["layers"],
+            lr=tr["lr"],
+            max_steps=tr["max_steps"],
+            seeds=cfg["seeds"],
+            window_frac=tr["window_frac"],
+        )
+        early = train(
+            table.ll_train, a.objective, min_steps=tr["min_steps"], tol=tr["tol"], **common
+        )
         full = train(table.ll_train, a.objective, min_steps=tr["max_steps"], tol=0.0, **common)
         for e, f in zip(early, full, strict=True):
             qe, qf = np.asarray(probabilities(e.theta)), np.asarray(probabilities(f.theta))
-            rows.append({"dataset": name, "seed": e.seed, "steps_early": e.steps, "steps_full": f.steps,
-                         "ell_early": qe @ table.ll_train, "ell_full": qf @ table.ll_train,
-                         "acc_test_early": qe @ table.acc_test, "acc_test_full": qf @ table.acc_test})
+            rows.append(
+                {
+                    "dataset": name,
+                    "seed": e.seed,
+                    "steps_early": e.steps,
+                    "steps_full": f.steps,
+                    "ell_early": qe @ table.ll_train,
+                    "ell_full": qf @ table.ll_train,
+                    "acc_test_early": qe @ table.acc_test,
+                    "acc_test_full": qf @ table.acc_test,
+                }
+            )
     df = pd.DataFrame(rows)
     df["ell_gain_after_stop"] = df["ell_full"] - df["ell_early"]
     df["acc_change_after_stop"] = df["acc_test_full"] - df["acc_test_early"]
     write_frame(df, a.out)
-    print(df.groupby("dataset")[["steps_early", "ell_gain_after_stop", "acc_change_after_stop"]]
-          .agg(["mean", "max"]).round(4).to_string())
+    print(
+        df.groupby("dataset")[["steps_early", "ell_gain_after_stop", "acc_change_after_stop"]]
+        .agg(["mean", "max"])
+        .round(4)
+        .to_string()
+    )
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="+", required=True)
     ap.add_argument("--layers", type=int, required=True)
     ap.add_argument("--training", required=True, help="JSON of the config's training section")
+    ap.add_argument("--device", default=None, help="JSON of the config's device section (sampled)")
     ap.add_argument("--metrics", required=True)
     ap.add_argument("--trajectory", required=True)
     a = ap.parse_args(argv)
@@ -73,22 +74,42 @@ def main(argv=None):
     ds = load_dataset(a.dataset)
     table = load_table(a.table)
     t0 = time.time()
-    results = train(
-        table.ll_train,
-        arm["objective"],
+    common = dict(
         lam=arm["lam"],
         h=arm["h"],
         layers=a.layers,
         lr=tr["lr"],
         max_steps=tr["max_steps"],
-        min_steps=tr["min_steps"],
-        window_frac=tr["window_frac"],
-        tol=tr["tol"],
         record_every=tr["record_every"],
         seeds=a.seeds,
         acc_train=table.acc_train,
         acc_test=table.acc_test,
     )
+    if arm["mode"] == "exact":
+        results = train(
+            table.ll_train,
+            arm["objective"],
+            min_steps=tr["min_steps"],
+            window_frac=tr["window_frac"],
+            tol=tr["tol"],
+            **common,
+        )
+    else:
+        from qhnet.sampled import DeviceShots, SimulatedShots, train_sampled
+
+        dev = json.loads(a.device) if a.device else {"name": "simulated"}
+        if dev["name"] == "simulated":
+            source = SimulatedShots()
+        else:
+            source = DeviceShots(dev["name"], noise=dev.get("noise"), backend=dev.get("backend"))
+        results = train_sampled(
+            table.ll_train,
+            arm["objective"],
+            shots=tr["shots"],
+            prior_samples=tr["prior_samples"],
+            source=source,
+            **common,
+        )
     rows, trajs = run_rows(arm, results, table, ds, time.time() - t0)
     write_frame(pd.DataFrame(rows), a.metrics)
     write_frame(pd.concat(trajs, ignore_index=True), a.trajectory)

@@ -53,6 +53,19 @@ BAD = [
     ("landscape lambda not trained", _set(["landscape", "elbo_lam"], 3), "landscape.elbo_lam"),
     ("landscape seed not trained", _set(["landscape", "seed"], 99), "landscape.seed"),
     ("duplicate seeds", _set(["seeds"], [1, 1]), "seeds"),
+    ("unknown device", _set(["device"], {"name": "ibm_cloud"}), "ibm_cloud"),
+    (
+        "unknown fake backend",
+        _set(["device"], {"name": "qiskit.aer", "noise": "fake_nowhere"}),
+        "fake_nowhere",
+    ),
+    ("noise backend not fake", _set(["noise_study", "backends"], ["brisbane"]), "brisbane"),
+    ("elbo in sampled mode", _set(["sampled", "objectives"], ["elbo"]), "elbo"),
+    (
+        "remote backend too small",
+        _set(["device"], {"name": "qiskit.remote", "backend": "fake_manila"}),
+        "has 5 qubits",
+    ),
 ]
 
 

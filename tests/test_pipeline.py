@@ -92,16 +92,7 @@ def test_rerun_is_up_to_date_and_one_output_can_be_rebuilt(tiny_run):
     target = "results/runs/moons/mle/s0-1.metrics.parquet"
     before = pd.read_parquet(tiny_run / target)
     out = snakemake(
-        tiny_run,
-        "--cores",
-        "1",
-        "--configfile",
-        "config/test.yaml",
-        "--forcerun",
-        "train",
-        "--until",
-        "train",
-        target,
+        tiny_run, target, "--cores", "1", "--configfile", "config/test.yaml", "--forcerun", target
     )
     assert out.returncode == 0, out.stderr[-3000:]
     after = pd.read_parquet(tiny_run / target)

@@ -1,7 +1,7 @@
 rule aggregate:
     input:
-        metrics=metrics_files(),
-        trajectories=trajectory_files(),
+        metrics=run_files("metrics"),
+        trajectories=run_files("trajectory"),
     output:
         runs=res("tables/runs.parquet"),
         runs_csv=res("tables/runs.csv"),

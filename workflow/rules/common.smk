@@ -6,13 +6,16 @@ from pathlib import Path
 import re
 
 from qhnet.binn import n_bits
-from qhnet.sweep import exact_arms, resolve_bandwidth, seed_batches
+from qhnet.devices import check_device
+from qhnet.sweep import exact_arms, resolve_bandwidth, sampled_arm, seed_batches
 
 SCRIPTS = Path(workflow.basedir).parent / "scripts"
 RESULTS = config["results"].rstrip("/")
 N_QUBITS = n_bits(config["model"]["hidden"])
 if N_QUBITS > 22:
-    raise ValueError(f"model.hidden gives {N_QUBITS} qubits; exact mode allows at most 22")
+    raise ValueError(
+        f"model.hidden gives {N_QUBITS} qubits; exact mode allows at most 22"
+    )
 
 ARMS = {
     a.arm: a
@@ -21,6 +24,47 @@ ARMS = {
     )
 }
 BATCHES = seed_batches(config["seeds"], config["training"]["seeds_per_job"])
+
+# The sampled (shots-only) arm and its device, checked offline before any job.
+SAMPLED = config["sampled"]
+DEVICE = config["device"]
+SAMPLED_ARMS = {}
+if SAMPLED["enabled"]:
+    if DEVICE["name"] != "simulated":
+        try:
+            check_device(
+                DEVICE["name"], noise=DEVICE["noise"], backend=DEVICE["backend"]
+            )
+        except ValueError as err:
+            raise ValueError(f"device: {err}") from None
+        backend = DEVICE["backend"] or ""
+        if DEVICE["name"] == "qiskit.remote" and backend.startswith("fake_"):
+            from qhnet.devices import fake_backend
+
+            size = fake_backend(backend).num_qubits
+            if size < N_QUBITS:
+                raise ValueError(
+                    f"device.backend {backend!r} has {size} qubits; the circuit needs "
+                    f"{N_QUBITS} (model.hidden = {config['model']['hidden']})"
+                )
+    elif DEVICE["noise"] or DEVICE["backend"]:
+        raise ValueError(
+            "device.noise / device.backend need device.name 'qiskit.aer' / 'qiskit.remote'; "
+            "got device.name 'simulated'"
+        )
+    for obj in SAMPLED["objectives"]:
+        a = sampled_arm(obj, SAMPLED["lam"], SAMPLED["bandwidth"], N_QUBITS)
+        SAMPLED_ARMS[a.arm] = a
+SAMPLED_BATCHES = seed_batches(config["seeds"], SAMPLED["seeds_per_job"])
+REMOTE = SAMPLED["enabled"] and DEVICE["name"] == "qiskit.remote"
+
+NOISE = config["noise_study"]
+if NOISE["enabled"]:
+    for b in NOISE["backends"]:
+        try:
+            check_device("qiskit.aer", noise=b)
+        except ValueError as err:
+            raise ValueError(f"noise_study.backends: {err}") from None
 SEED_BATCH = {s: b for b, seeds in BATCHES.items() for s in seeds}
 
 
@@ -46,7 +90,11 @@ def _landscape_arms():
             and (h is None or abs(a.h - h) < 1e-12)
         ]
         if not match:
-            key = "landscape.elbo_lam" if obj == "elbo" else "landscape.selbo_lam/selbo_bandwidth"
+            key = (
+                "landscape.elbo_lam"
+                if obj == "elbo"
+                else "landscape.selbo_lam/selbo_bandwidth"
+            )
             raise ValueError(
                 f"{key} must name a trained {obj} arm (λ in lambdas {config['lambdas']}, "
                 f"h in bandwidths {config['bandwidths']})"
@@ -61,6 +109,8 @@ LANDSCAPE_ARMS = _landscape_arms()
 wildcard_constraints:
     dataset="|".join(config["datasets"]),
     arm="|".join(re.escape(a) for a in sorted(ARMS, key=len, reverse=True)),
+    sarm="|".join(re.escape(a) for a in sorted(SAMPLED_ARMS, key=len, reverse=True))
+    or "NONE",
     batch=r"s\d+-\d+",
 
 
@@ -76,22 +126,21 @@ def arm_json(wildcards):
     return json.dumps(ARMS[wildcards.arm].as_dict())
 
 
-def metrics_files(datasets=None, arms=None):
-    return [
-        res(f"runs/{d}/{a}/{b}.metrics.parquet")
-        for d in (datasets or config["datasets"])
-        for a in (arms or ARMS)
-        for b in BATCHES
-    ]
-
-
-def trajectory_files():
-    return [
-        res(f"runs/{d}/{a}/{b}.trajectory.parquet")
+def run_files(kind):
+    """Every training output of one kind ("metrics" or "trajectory"), both modes."""
+    exact = [
+        res(f"runs/{d}/{a}/{b}.{kind}.parquet")
         for d in config["datasets"]
         for a in ARMS
         for b in BATCHES
     ]
+    sampled = [
+        res(f"runs/{d}/{a}/{b}.{kind}.parquet")
+        for d in config["datasets"]
+        for a in SAMPLED_ARMS
+        for b in SAMPLED_BATCHES
+    ]
+    return exact + sampled
 
 
 FIGURES = [
@@ -101,6 +150,14 @@ FIGURES = [
     "landscapes",
     "training_curves",
 ]
+if SAMPLED_ARMS:
+    FIGURES.append("sampled_vs_exact")
+if NOISE["enabled"]:
+    FIGURES.append("noise")
+
+
+def optional_tables():
+    return {"noise": res("tables/noise.csv")} if NOISE["enabled"] else {}
 
 
 def all_outputs():
@@ -109,6 +166,7 @@ def all_outputs():
         res("tables/variance.csv"),
         res("tables/landscape.csv"),
         res("tables/claims.csv"),
+        *optional_tables().values(),
         *[res(f"figures/{f}.png") for f in FIGURES],
         res("report/report.html"),
     ]

@@ -1,9 +1,6 @@
 rule dataset:
     output:
         res("datasets/{dataset}.parquet"),
-    params:
-        d=config["data"],
-        std="" if config["data"]["standardize"] else "--no-standardize",
     log:
         logs("dataset/{dataset}.log"),
     conda:
@@ -11,6 +8,9 @@ rule dataset:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        d=config["data"],
+        std="" if config["data"]["standardize"] else "--no-standardize",
     shell:
         "python {SCRIPTS}/make_dataset.py --name {wildcards.dataset} "
         "--n-train {params.d[n_train]} --n-test {params.d[n_test]} "
@@ -22,8 +22,6 @@ rule enumerate_binns:
         res("datasets/{dataset}.parquet"),
     output:
         res("enumeration/{dataset}.npz"),
-    params:
-        hidden=config["model"]["hidden"],
     log:
         logs("enumerate_binns/{dataset}.log"),
     conda:
@@ -31,6 +29,8 @@ rule enumerate_binns:
     resources:
         mem_mb=1500,
         runtime=10,
+    params:
+        hidden=config["model"]["hidden"],
     shell:
         "python {SCRIPTS}/enumerate_binns.py --dataset {input} --hidden {params.hidden} "
         "--out {output} > {log} 2>&1"

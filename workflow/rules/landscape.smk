@@ -2,15 +2,14 @@ rule landscape:
     input:
         table=res("enumeration/{dataset}.npz"),
         metrics=lambda wc: [
-            res(f"runs/{wc.dataset}/{a.arm}/{SEED_BATCH[config['landscape']['seed']]}.metrics.parquet")
+            res(
+                f"runs/{wc.dataset}/{a.arm}/{SEED_BATCH[config['landscape']['seed']]}.metrics.parquet"
+            )
             for a in LANDSCAPE_ARMS
         ],
     output:
         npz=res("landscape/{dataset}.npz"),
         csv=res("landscape/{dataset}.csv"),
-    params:
-        arms=json.dumps([a.as_dict() for a in LANDSCAPE_ARMS]),
-        ls=config["landscape"],
     log:
         logs("landscape/{dataset}.log"),
     conda:
@@ -18,6 +17,9 @@ rule landscape:
     resources:
         mem_mb=2000,
         runtime=15,
+    params:
+        arms=json.dumps([a.as_dict() for a in LANDSCAPE_ARMS]),
+        ls=config["landscape"],
     shell:
         "python {SCRIPTS}/landscape.py --dataset {wildcards.dataset} --table {input.table} "
         "--arms '{params.arms}' --metrics {input.metrics} --seed {params.ls[seed]} "
@@ -35,11 +37,5 @@ rule landscape_table:
         logs("landscape_table.log"),
     conda:
         "../../envs/qhnet.yaml"
-    run:
-        import pandas as pd
-        from qhnet.io import write_frame
-
-        table = pd.concat([pd.read_csv(p) for p in input], ignore_index=True)
-        write_frame(table, output[0])
-        with open(log[0], "w") as fh:
-            print(f"{len(table)} landscape rows -> {output[0]}", file=fh)
+    shell:
+        "python {SCRIPTS}/concat_tables.py --out {output} {input} > {log} 2>&1"

@@ -1,5 +1,6 @@
 rule figures:
     input:
+        **optional_tables(),
         runs=res("tables/runs.parquet"),
         trajectories=res("tables/trajectories.parquet"),
         landscapes=expand(res("landscape/{dataset}.npz"), dataset=config["datasets"]),
@@ -19,18 +20,26 @@ rule figures:
     resources:
         mem_mb=2000,
         runtime=15,
+    params:
+        noise=lambda wc, input: (
+            f"--noise {input.noise}" if "noise" in input.keys() else ""
+        ),
     shell:
         "python {SCRIPTS}/figures.py --runs {input.runs} --trajectories {input.trajectories} "
-        "--landscapes {input.landscapes} --outdir {RESULTS}/figures > {log} 2>&1"
+        "--landscapes {input.landscapes} {params.noise} --outdir {RESULTS}/figures "
+        "> {log} 2>&1"
 
 
 rule claims:
     input:
+        **optional_tables(),
         runs=res("tables/runs.parquet"),
         variance=res("tables/variance.csv"),
         landscape=res("tables/landscape.csv"),
     output:
-        report(res("tables/claims.csv"), caption="../report/claims.rst", category="Tables"),
+        report(
+            res("tables/claims.csv"), caption="../report/claims.rst", category="Tables"
+        ),
     log:
         logs("claims.log"),
     conda:
@@ -38,13 +47,18 @@ rule claims:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        noise=lambda wc, input: (
+            f"--noise {input.noise}" if "noise" in input.keys() else ""
+        ),
     shell:
         "python {SCRIPTS}/claims.py --runs {input.runs} --variance {input.variance} "
-        "--landscape {input.landscape} --out {output} > {log} 2>&1"
+        "--landscape {input.landscape} {params.noise} --out {output} > {log} 2>&1"
 
 
 rule notebook:
     input:
+        **optional_tables(),
         runs=res("tables/runs.parquet"),
         variance=res("tables/variance.csv"),
         trajectories=res("tables/trajectories.parquet"),
@@ -55,19 +69,21 @@ rule notebook:
     output:
         executed=res("report/report.ipynb"),
         html=report(
-            res("report/report.html"), caption="../report/notebook.rst", category="Report"
+            res("report/report.html"),
+            caption="../report/notebook.rst",
+            category="Report",
         ),
-    params:
-        landscape_dir=lambda wc, input: str(Path(input.landscapes[0]).parent.resolve()),
-        noise=str(Path(res("tables/noise.csv")).resolve()),
     log:
         logs("notebook.log"),
+    retries: 2
     conda:
         "../../envs/qhnet.yaml"
-    retries: 2
     resources:
         mem_mb=2000,
         runtime=20,
+    params:
+        landscape_dir=lambda wc, input: str(Path(input.landscapes[0]).parent.resolve()),
+        noise=str(Path(res("tables/noise.csv")).resolve()),
     shell:
         "python {SCRIPTS}/render_notebook.py --notebook {input.notebook} "
         "--executed {output.executed} --html {output.html} "

@@ -1,0 +1,21 @@
+"""Concatenate per-dataset CSV tables into one (atomically)."""
+
+import argparse
+
+import pandas as pd
+
+from qhnet.io import write_frame
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("tables", nargs="+")
+    a = ap.parse_args(argv)
+    table = pd.concat([pd.read_csv(p) for p in a.tables], ignore_index=True)
+    write_frame(table, a.out)
+    print(f"{len(table)} rows from {len(a.tables)} files -> {a.out}")
+
+
+if __name__ == "__main__":
+    main()
