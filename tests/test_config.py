@@ -2,8 +2,8 @@
 
 import pytest
 import yaml
-
 from conftest import REPO, snakemake
+
 from qhnet.sweep import exact_arms, resolve_bandwidth, seed_batches
 
 

@@ -180,3 +180,13 @@ def test_noise_study_rows_and_ideal_agreement():
             assert r["coupled_fraction"] == 1.0  # manila couples 0-1-2-3(-4)
     single = devices.sample_accuracy(thetas[0], acc, SimulatedShots(), shots=2000, seed=0)
     assert abs(single["acc_delta"]) < 4 * single["acc_se"]
+
+
+def test_noisy_aer_is_reproducible_for_a_seed():
+    """Aer's shot branching gave different shots for the same seed at n = 10: it must stay off."""
+    n = 10
+    thetas = [init_angles(n, 1, s) for s in range(2)]
+    acc = np.linspace(0, 1, 2**n)
+    a = devices.noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
+    b = devices.noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
+    assert [r["acc_sampled"] for r in a] == [r["acc_sampled"] for r in b]

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, make_workdir, snakemake
+
 from qhnet.binn import n_bits
 from qhnet.stats import variance_table
 from qhnet.sweep import exact_arms

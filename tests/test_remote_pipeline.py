@@ -8,7 +8,6 @@ import os
 
 import pandas as pd
 import pytest
-
 from conftest import snakemake
 
 pytestmark = pytest.mark.pipeline

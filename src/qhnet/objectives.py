@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from qhnet import _jax  # noqa: F401
+from qhnet.circuit import _materialise
 
 OBJECTIVES = ("mle", "elbo", "selbo")
 
@@ -45,7 +48,8 @@ def check_table(ll, n_qubits: int | None = None, *, name: str = "ll") -> np.ndar
         raise ValueError(f"{name} must be a 1-D table of length 2^n; got shape {ll.shape}")
     if n_qubits is not None and size != 2**n_qubits:
         raise ValueError(
-            f"{name} must have length 2^{n_qubits} = {2**n_qubits} for {n_qubits} qubits; got {size}"
+            f"{name} must have length 2^{n_qubits} = {2**n_qubits} for {n_qubits} qubits; "
+            f"got {size}"
         )
     if not np.all(np.isfinite(ll)):
         raise ValueError(f"{name} must contain only finite values")
@@ -61,21 +65,104 @@ def expected(q, table):
     return jnp.dot(q, table)
 
 
+# fdlibm's log (e_log.c): |error| < 1 ulp. XLA:CPU calls libm's scalar log once per
+# element for float64; this polynomial is element-wise arithmetic that XLA fuses
+# and vectorises (≈ 3× faster on 2^14 values, measured).
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_LG = (
+    6.666666666666735130e-01,
+    3.999999999940941908e-01,
+    2.857142874366239149e-01,
+    2.222219843214978396e-01,
+    1.818357216161805012e-01,
+    1.531383769920937332e-01,
+    1.479819860511658591e-01,
+)
+_TINY = 1e-300  # below this, log is clamped (XLA:CPU flushes subnormals anyway)
+
+
+@jax.custom_jvp
+def _log(x):
+    """Natural log of float64 x > 0 (x < 1e-300 is clamped to 1e-300)."""
+    x = jnp.maximum(x, _TINY)
+    bits = jax.lax.bitcast_convert_type(x, jnp.int64)
+    e = (bits >> 52) - 1022
+    m = jax.lax.bitcast_convert_type(
+        (bits & 0x000FFFFFFFFFFFFF) | 0x3FE0000000000000, jnp.float64
+    )  # x = m·2^e, m in [1/2, 1)
+    small = m < 0.7071067811865476
+    m = jnp.where(small, m + m, m)  # m in [√½, √2)
+    k = (e - small.astype(e.dtype)).astype(x.dtype)
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * (_LG[1] + w * (_LG[3] + w * _LG[5]))
+    t2 = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6])))
+    hfsq = 0.5 * f * f
+    return k * _LN2_HI - ((hfsq - (s * (hfsq + t2 + t1) + k * _LN2_LO)) - f)
+
+
+@_log.defjvp
+def _log_jvp(primals, tangents):
+    (x,), (dx,) = primals, tangents
+    return _log(x), dx / x
+
+
+@jax.custom_jvp
+def _entropy(q):
+    pos = q > 0
+    return -jnp.sum(jnp.where(pos, q * _log(jnp.where(pos, q, 1.0)), 0.0))
+
+
+@_entropy.defjvp
+def _entropy_jvp(primals, tangents):
+    """dH = −Σ (log q + 1)·dq over q > 0 (0 where q = 0)."""
+    (q,), (dq,) = primals, tangents
+    pos = q > 0
+    logq = _log(jnp.where(pos, q, 1.0))
+    value = -jnp.sum(jnp.where(pos, q * logq, 0.0))
+    return value, -jnp.sum(jnp.where(pos, (logq + 1.0) * dq, 0.0))
+
+
 def entropy(q):
     """Shannon entropy −Σ q log q in nats; 0·log 0 = 0 with a finite gradient."""
-    safe = jnp.where(q > 0, q, 1.0)
-    return -jnp.sum(jnp.where(q > 0, q * jnp.log(safe), 0.0))
+    return _entropy(q)
 
 
 def kernel_apply(v, h):
     """K·v for the Hamming kernel k(σ,τ) = exp(−d_H(σ,τ)/h), in O(n·2^n)."""
     n = n_qubits_of(v.shape[0])
-    a = jnp.exp(-1.0 / h)
+    a = _materialise(jnp.exp(-1.0 / jnp.asarray(h, dtype=v.dtype)))  # not once per element
     for i in range(n):
         x = v.reshape(2**i, 2, 2 ** (n - 1 - i))
-        x0, x1 = x[:, 0, :], x[:, 1, :]
-        v = jnp.stack([x0 + a * x1, a * x0 + x1], axis=1).reshape(-1)
+        x0, x1 = x[:, 0:1, :], x[:, 1:2, :]
+        v = jnp.concatenate([x0 + a * x1, a * x0 + x1], axis=1).reshape(-1)
     return v
+
+
+@jax.custom_jvp
+def _kernel_quadratic(q, h):
+    """qᵀ K q."""
+    return jnp.dot(q, kernel_apply(q, h))
+
+
+def _kernel_quadratic_jvp(primals, tangents):
+    """d(qᵀKq) = 2 (Kq)·dq (K symmetric): one K·q serves value and gradient."""
+    q, h = primals
+    dq, dh = tangents
+    kq = kernel_apply(q, h)
+    value = jnp.dot(q, kq)
+    tangent = jnp.zeros_like(value)
+    if not isinstance(dq, SymbolicZero):
+        tangent = tangent + 2.0 * jnp.dot(kq, dq)
+    if not isinstance(dh, SymbolicZero):
+        tangent = tangent + jax.jvp(lambda hh: jnp.dot(q, kernel_apply(q, hh)), (h,), (dh,))[1]
+    return value, tangent
+
+
+_kernel_quadratic.defjvp(_kernel_quadratic_jvp, symbolic_zeros=True)
 
 
 def uniform_self_similarity(n: int, h):
@@ -86,7 +173,7 @@ def uniform_self_similarity(n: int, h):
 def mmd2_uniform(q, h):
     """Exact MMD²_h(q, uniform) = qᵀKq − ((1+a)/2)^n (q normalised)."""
     n = n_qubits_of(q.shape[0])
-    return jnp.dot(q, kernel_apply(q, h)) - uniform_self_similarity(n, h)
+    return _kernel_quadratic(q, jnp.asarray(h, dtype=q.dtype)) - uniform_self_similarity(n, h)
 
 
 def mmd2(q, p, h):

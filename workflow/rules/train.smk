@@ -44,7 +44,7 @@ rule train_sampled:
         logs("train_sampled/{dataset}/{sarm}/{batch}.log"),
     benchmark:
         res("benchmarks/train_sampled/{dataset}/{sarm}/{batch}.tsv")
-    retries: 2 if REMOTE else 0
+    retries: 2
     conda:
         "../../envs/qhnet.yaml"
     threads: 1
