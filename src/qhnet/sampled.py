@@ -53,9 +53,6 @@ from qhnet.circuit import check_layers, check_n_qubits, init_angles, state
 from qhnet.objectives import (
     check_objective,
     check_table,
-    mmd2_uniform,
-    objective_terms,
-    reference_bandwidth,
 )
 from qhnet.training import (
     ADAM_B1,
@@ -64,6 +61,7 @@ from qhnet.training import (
     TRAJECTORY_COLUMNS,
     RunResult,
     _check_positive_int,
+    records_fn,
 )
 
 SAMPLED_OBJECTIVES = ("mle", "selbo")
@@ -423,20 +421,6 @@ def estimate(
 # --------------------------------------------------------------------------- #
 
 
-@lru_cache(maxsize=64)
-def _records_fn(objective: str, n: int, layers: int):
-    """Compiled: exact-engine trajectory columns (J, E[LL], H, MMD²_ref, accs) for a batch."""
-
-    def one(theta, ll, acc_train, acc_test, lam, h):
-        psi = state(theta)
-        q = psi * psi
-        j, ell, ent = objective_terms(q, ll, objective, lam, h)
-        mmd_ref = mmd2_uniform(q, reference_bandwidth(n))
-        return jnp.stack([j, ell, ent, mmd_ref, q @ acc_train, q @ acc_test])
-
-    return jax.jit(lambda thetas, *a: jax.lax.map(lambda t: one(t, *a), thetas, batch_size=16))
-
-
 def train_sampled(
     ll,
     objective: str = "mle",
@@ -499,7 +483,7 @@ def train_sampled(
         lam=lam_, h=h_, shots=shots, prior_samples=prior_samples, source=source, method=method
     )
     keep = np.unique(np.r_[np.arange(0, max_steps, record_every), max_steps])
-    records_fn = _records_fn(objective, n, layers)
+    records = records_fn(objective, n, layers)
 
     results = []
     for seed in seeds:
@@ -525,7 +509,7 @@ def train_sampled(
         e = estimate(theta, ll, objective, rng=step_rng(seed, max_steps), grad=False, **kw)
         est[max_steps] = (e.objective, e.ell, e.mmd2)
         recs = np.asarray(
-            records_fn(
+            records(
                 jnp.asarray(path[keep]),
                 jnp.asarray(ll),
                 jnp.asarray(acc_train),

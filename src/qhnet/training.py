@@ -53,7 +53,7 @@ def _chunk_fn(objective: str, n: int, layers: int, chunk: int):
     """Compiled: ``chunk`` Adam steps from (θ, m, v, t); returns J and θ per step.
 
     Only what the gradient needs is computed per step; the other trajectory
-    columns are computed afterwards at the recorded steps (``_records_fn``).
+    columns are computed afterwards at the recorded steps (``records_fn``).
     """
 
     def value(theta, ll, lam, h):
@@ -81,7 +81,7 @@ def _chunk_fn(objective: str, n: int, layers: int, chunk: int):
 
 
 @lru_cache(maxsize=64)
-def _records_fn(objective: str, n: int, layers: int):
+def records_fn(objective: str, n: int, layers: int):
     """Compiled: trajectory columns for a batch of angles (J, E[LL], H, MMD²_ref, accs)."""
 
     def one(theta, ll, acc_train, acc_test, lam, h):
@@ -147,7 +147,7 @@ def train(
     window = max(1, math.ceil(window_frac * max_steps))
     chunk = max(1, min(window, 100))
     fn = _chunk_fn(objective, n, layers, chunk)
-    records_fn = _records_fn(objective, n, layers)
+    records = records_fn(objective, n, layers)
     lam_, h_ = jnp.float64(0.0 if lam is None else lam), jnp.float64(1.0 if h is None else h)
     ll_j = jnp.asarray(ll)
     if theta0 is not None and len(seeds) != 1:
@@ -179,7 +179,7 @@ def train(
         path = np.concatenate([np.concatenate(thetas), np.asarray(theta)[None]])
         keep = np.unique(np.r_[np.arange(0, steps, record_every), steps])
         recs = np.asarray(
-            records_fn(
+            records(
                 jnp.asarray(path[keep]),
                 ll_j,
                 jnp.asarray(acc_train),
