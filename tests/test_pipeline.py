@@ -11,7 +11,7 @@ from conftest import REPO, make_workdir, snakemake
 
 from qhnet.binn import n_bits
 from qhnet.stats import variance_table
-from qhnet.sweep import exact_arms
+from qhnet.sweep import exact_arms, sampled_arm
 
 pytestmark = pytest.mark.pipeline
 
@@ -33,12 +33,16 @@ def test_tidy_table_has_one_row_per_run(tiny_run):
     runs = pd.read_parquet(tiny_run / "results/tables/runs.parquet")
     n = n_bits(cfg["model"]["hidden"])
     arms = exact_arms(cfg["objectives"], cfg["lambdas"], cfg["bandwidths"], n)
+    sp = cfg["sampled"]
+    arms += [sampled_arm(obj, sp["lam"], sp["bandwidth"], n) for obj in sp["objectives"]]
     expected = {(d, a.arm, s) for d in cfg["datasets"] for a in arms for s in cfg["seeds"]}
     got = set(zip(runs["dataset"], runs["arm"], runs["seed"], strict=True))
     assert got == expected and len(runs) == len(expected)
-    assert runs["mle" == runs["objective"]]["lam"].isna().all()
+    assert runs.loc[runs["objective"] == "mle", "lam"].isna().all()
     assert (runs["acc_test_expected"].between(0, 1)).all()
-    assert (runs["steps"] <= cfg["training"]["max_steps"]).all()
+    exact = runs["mode"] == "exact"
+    assert (runs.loc[exact, "steps"] <= cfg["training"]["max_steps"]).all()
+    assert (runs.loc[~exact, "steps"] == sp["max_steps"]).all()
 
 
 def test_variance_statistics_match_recomputation(tiny_run):
