@@ -185,17 +185,17 @@ def test_notebook_executes_and_renders(tmp_path):
     for name, value in paths.items():
         args += ["-p", name, str(value)]
     out = tmp_path / "report.ipynb"
+    # the pipeline's own entry point: papermill (-k python3) then nbconvert --no-input
     subprocess.run(
         [
             sys.executable,
-            "-m",
-            "papermill",
-            "-k",
-            "python3",
-            "--cwd",
-            str(REPO_NOTEBOOK.parent),
+            str(REPO_NOTEBOOK.parents[1] / "scripts" / "render_notebook.py"),
+            "--notebook",
             str(REPO_NOTEBOOK),
+            "--executed",
             str(out),
+            "--html",
+            str(tmp_path / "report.html"),
             *args,
         ],
         check=True,
@@ -217,26 +217,6 @@ def test_notebook_executes_and_renders(tmp_path):
         stats.load_table(paths["noise_path"]),
     )
     assert list(written["verdict"]) == list(want["verdict"])
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "nbconvert",
-            "--to",
-            "html",
-            "--no-input",
-            "--output-dir",
-            str(tmp_path),
-            "--output",
-            "report",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
     html = (tmp_path / "report.html").read_text()
     assert "Verdicts" in html and "supported" in html and "<img" in html
     assert "stats.claims(" not in html  # --no-input: no code
