@@ -1,20 +1,20 @@
 """Enumerate all 2^n BiNNs on a dataset once: LL, accuracy and constant-classifier tables."""
 
-import argparse
 import time
 
-from qhnet.binn import enumerate_tables, global_optimum, save_table
-from qhnet.datasets import load_dataset
+from qhnet.cli import StepParser, existing_file, integer, output_file
+from qhnet.model.binn import enumerate_tables, global_optimum, save_table
+from qhnet.model.datasets import load_dataset
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--dataset", required=True, help="dataset Parquet file")
-    ap.add_argument("--hidden", type=int, required=True)
-    ap.add_argument("--out", required=True, help="output .npz")
+    ap = StepParser(__doc__)
+    ap.add_argument("--dataset", required=True, type=existing_file, help="dataset Parquet file")
+    ap.add_argument("--hidden", type=integer(1), required=True, help="hidden units H")
+    ap.add_argument("--out", required=True, type=output_file, help="output table (.npz)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    table = enumerate_tables(load_dataset(a.dataset), hidden=a.hidden)
+    table = ap.check(enumerate_tables, load_dataset(a.dataset), hidden=a.hidden)
     save_table(table, a.out)
     opt = global_optimum(table)
     print(

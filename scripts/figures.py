@@ -1,45 +1,51 @@
-"""Render every figure of the report from the aggregated tables (one PNG each)."""
+"""Render the report's figures from the aggregated tables, each to the path it is given.
 
-import argparse
-from pathlib import Path
+``--figure NAME PATH`` (repeated) names each figure and where it goes; the
+workflow's ``FIGURES`` list (workflow/rules/common.smk) says which are made.
+"""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from qhnet import plots  # noqa: E402
-from qhnet.io import atomic_path  # noqa: E402
-
-
-def save(fig, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+from qhnet.analysis import plots  # noqa: E402
+from qhnet.cli import StepParser, existing_file, output_file  # noqa: E402
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--runs", required=True)
-    ap.add_argument("--trajectories", required=True)
-    ap.add_argument("--landscapes", nargs="+", required=True)
-    ap.add_argument("--noise", default=None)
-    ap.add_argument("--outdir", required=True)
+    ap = StepParser(__doc__)
+    ap.add_argument("--runs", required=True, type=existing_file, help="runs.parquet")
+    ap.add_argument(
+        "--trajectories", required=True, type=existing_file, help="trajectories.parquet"
+    )
+    ap.add_argument(
+        "--landscapes", nargs="+", required=True, type=existing_file, help="landscape .npz files"
+    )
+    ap.add_argument("--noise", type=existing_file, help="noise.csv (when the study ran)")
+    ap.add_argument(
+        "--figure",
+        nargs=2,
+        action="append",
+        required=True,
+        metavar=("NAME", "PATH"),
+        help=f"a figure to draw and its output path; NAME one of {', '.join(plots.FIGURES)}",
+    )
     a = ap.parse_args(argv)
-    out = Path(a.outdir)
-    runs = pd.read_parquet(a.runs)
-    save(plots.fig_accuracy_distributions(runs), out / "accuracy_distributions.png")
-    save(plots.fig_accuracy_vs_lambda(runs), out / "accuracy_vs_lambda.png")
-    save(plots.fig_selbo_bandwidth(runs), out / "selbo_bandwidth.png")
-    save(plots.fig_landscapes(a.landscapes), out / "landscapes.png")
-    save(plots.fig_training_curves(pd.read_parquet(a.trajectories)), out / "training_curves.png")
-    if (runs["mode"] == "sampled").any():
-        save(plots.fig_sampled_vs_exact(runs), out / "sampled_vs_exact.png")
-    if a.noise:
-        save(plots.fig_noise(pd.read_csv(a.noise)), out / "noise.png")
+    for name, path in a.figure:
+        if name not in plots.FIGURES:
+            ap.error(f"--figure: unknown figure {name!r}; allowed: {', '.join(plots.FIGURES)}")
+        output_file(path)
+    tables = {
+        "runs": pd.read_parquet(a.runs),
+        "trajectories": pd.read_parquet(a.trajectories),
+        "landscapes": a.landscapes,
+        "noise": pd.read_csv(a.noise) if a.noise else None,
+    }
+    for name, path in a.figure:
+        plots.save_figure(plots.draw(name, tables), path)
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -2,19 +2,25 @@
 
 import argparse
 
-from qhnet.datasets import DATASETS, make_dataset, save_dataset
+from qhnet.cli import StepParser, integer, output_file
+from qhnet.model.datasets import DATASETS, make_dataset, save_dataset
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--name", required=True, choices=DATASETS)
-    ap.add_argument("--n-train", type=int, required=True)
-    ap.add_argument("--n-test", type=int, required=True)
-    ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--no-standardize", action="store_true")
-    ap.add_argument("--out", required=True)
+    ap = StepParser(__doc__)
+    ap.add_argument("--name", required=True, choices=DATASETS, help="which dataset")
+    ap.add_argument("--n-train", type=integer(2), required=True, help="training points")
+    ap.add_argument("--n-test", type=integer(1), required=True, help="test points")
+    ap.add_argument("--seed", type=integer(0), required=True, help="seed of the draw")
+    ap.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        required=True,
+        help="standardise both splits with the training mean and std",
+    )
+    ap.add_argument("--out", required=True, type=output_file, help="output Parquet file")
     a = ap.parse_args(argv)
-    ds = make_dataset(a.name, a.n_train, a.n_test, a.seed, standardize=not a.no_standardize)
+    ds = make_dataset(a.name, a.n_train, a.n_test, a.seed, standardize=a.standardize)
     save_dataset(ds, a.out)
     print(f"{a.name}: {len(ds.y_train)} train, {len(ds.y_test)} test -> {a.out}")
 

@@ -5,27 +5,31 @@ per backend and reports their mean test accuracy beside the exact value
 Σ_σ q(σ)·acc[σ]. Qiskit is imported only here, not in the training jobs.
 """
 
-import argparse
 import json
 
 import numpy as np
 import pandas as pd
 
-from qhnet.binn import load_table
-from qhnet.devices import noise_study
+from qhnet.cli import StepParser, existing_file, integer, output_file
+from qhnet.experiments.noise import noise_study
 from qhnet.io import write_frame
+from qhnet.model.binn import load_table
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--table", required=True)
-    ap.add_argument("--metrics", nargs="+", required=True)
-    ap.add_argument("--arms", nargs="+", required=True)
-    ap.add_argument("--runs-per-arm", type=int, required=True)
-    ap.add_argument("--backends", nargs="+", required=True)
-    ap.add_argument("--shots", type=int, required=True)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", required=True)
+    ap = StepParser(__doc__)
+    ap.add_argument("--table", required=True, type=existing_file, help="enumeration table")
+    ap.add_argument(
+        "--metrics", nargs="+", required=True, type=existing_file, help="metrics of trained runs"
+    )
+    ap.add_argument("--arms", nargs="+", required=True, help="arms whose circuits to sample")
+    ap.add_argument(
+        "--runs-per-arm", type=integer(1), required=True, help="first seeds per arm to sample"
+    )
+    ap.add_argument("--backends", nargs="+", required=True, help="fake backends' noise models")
+    ap.add_argument("--shots", type=integer(2), required=True, help="shots per circuit")
+    ap.add_argument("--seed", type=integer(0), required=True, help="seed of the shots")
+    ap.add_argument("--out", required=True, type=output_file, help="output CSV")
     a = ap.parse_args(argv)
     table = load_table(a.table)
     runs = pd.concat([pd.read_parquet(p) for p in a.metrics], ignore_index=True)

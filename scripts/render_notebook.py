@@ -4,7 +4,6 @@ Paths given with -p are made absolute, because papermill runs the kernel in the
 notebook's own directory. Outputs are written atomically.
 """
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -12,15 +11,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+from qhnet.cli import StepParser, existing_file, output_file
 from qhnet.io import atomic_path
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--notebook", required=True)
-    ap.add_argument("--executed", required=True)
-    ap.add_argument("--html", required=True)
-    ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap = StepParser(__doc__)
+    ap.add_argument("--notebook", required=True, type=existing_file, help="notebook to run")
+    ap.add_argument("--executed", required=True, type=output_file, help="output: executed .ipynb")
+    ap.add_argument("--html", required=True, type=output_file, help="output: rendered HTML")
+    ap.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter (paths that exist are made absolute)",
+    )
     a = ap.parse_args(argv)
     params = []
     for name, value in a.p:

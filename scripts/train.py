@@ -2,21 +2,31 @@
 
 Writes one metrics row per seed (with the final angles, for landscapes and the
 noise study) and the trajectories. One process trains the whole batch, so
-imports and compilation are paid once.
+imports and compilation are paid once. Every option is required: the pipeline
+passes each value from the configuration, so nothing here has a hidden default.
+
+Example (by hand, after the pipeline made the dataset and its table)::
+
+    python scripts/train.py --dataset results/datasets/moons.parquet \\
+        --table results/enumeration/moons.npz --arm elbo_lam1 --seeds 0 1 \\
+        --layers 1 --lr 0.05 --max-steps 3000 --min-steps 500 --window-frac 0.1 \\
+        --tol 1e-4 --record-every 10 --metrics /tmp/m.parquet --trajectory /tmp/t.parquet
 """
 
-import argparse
 import json
 import time
 
 import numpy as np
 import pandas as pd
 
-from qhnet.binn import global_optimum, load_table, predictive_matrix
-from qhnet.circuit import probabilities
-from qhnet.datasets import load_dataset
-from qhnet.evaluation import evaluate
+from qhnet.analysis.evaluation import evaluate
+from qhnet.cli import StepParser, existing_file, integer, number, optional, output_file
+from qhnet.devices.catalog import SHOT_SOURCES
+from qhnet.engine.circuit import probabilities
+from qhnet.experiments.sweep import arm_from_name
 from qhnet.io import write_frame
+from qhnet.model.binn import global_optimum, load_table, predictive_matrix
+from qhnet.model.datasets import load_dataset
 from qhnet.training import train
 
 
@@ -57,30 +67,77 @@ def run_rows(
     return rows, trajs
 
 
+def parser() -> StepParser:
+    ap = StepParser(__doc__)
+    io = ap.add_argument_group("inputs and outputs")
+    io.add_argument("--dataset", required=True, type=existing_file, help="dataset Parquet file")
+    io.add_argument("--table", required=True, type=existing_file, help="enumeration table (.npz)")
+    io.add_argument("--metrics", required=True, type=output_file, help="output: one row per seed")
+    io.add_argument("--trajectory", required=True, type=output_file, help="output: training curves")
+    arm = ap.add_argument_group("what to train")
+    arm.add_argument(
+        "--arm",
+        required=True,
+        help="arm name: mle, elbo_lam<λ>, selbo_lam<λ>_h<h> (h a number, sqrtn or n4); "
+        "'-sampled' after the objective trains from shots (e.g. selbo-sampled_lam10_hn4)",
+    )
+    arm.add_argument(
+        "--seeds", type=integer(0), nargs="+", required=True, help="initialisation seeds (distinct)"
+    )
+    arm.add_argument("--layers", type=integer(1), required=True, help="circuit depth")
+    opt = ap.add_argument_group("optimiser (both modes)")
+    opt.add_argument(
+        "--lr", type=number(0, include_min=False), required=True, help="Adam learning rate"
+    )
+    opt.add_argument("--max-steps", type=integer(1), required=True, help="step budget per run")
+    opt.add_argument(
+        "--record-every", type=integer(1), required=True, help="trajectory sampling interval"
+    )
+    ex = ap.add_argument_group("convergence test (exact mode only)")
+    ex.add_argument("--min-steps", type=integer(0), help="no convergence stop before this step")
+    ex.add_argument(
+        "--window-frac",
+        type=number(0, include_min=False, maximum=1),
+        help="convergence window as a fraction of --max-steps",
+    )
+    ex.add_argument(
+        "--tol", type=number(0), help="converged when J moved by <= tol nats over the window"
+    )
+    sa = ap.add_argument_group("shots (sampled mode only)")
+    sa.add_argument("--shots", type=integer(2), help="N_qc: shots per (shifted) circuit and step")
+    sa.add_argument("--prior-samples", type=integer(2), help="m: uniform prior samples per step")
+    sa.add_argument("--device", choices=SHOT_SOURCES, help="where the shots come from")
+    sa.add_argument(
+        "--noise", type=optional(str), default=None, help="qiskit.aer: fake backend noise model"
+    )
+    sa.add_argument(
+        "--backend", type=optional(str), default=None, help="qiskit.remote: fake_* or ibm_* backend"
+    )
+    return ap
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--dataset", required=True)
-    ap.add_argument("--table", required=True)
-    ap.add_argument("--arm", required=True, help="JSON of sweep.Arm")
-    ap.add_argument("--seeds", type=int, nargs="+", required=True)
-    ap.add_argument("--layers", type=int, required=True)
-    ap.add_argument("--training", required=True, help="JSON of the config's training section")
-    ap.add_argument("--device", default=None, help="JSON of the config's device section (sampled)")
-    ap.add_argument("--metrics", required=True)
-    ap.add_argument("--trajectory", required=True)
+    ap = parser()
     a = ap.parse_args(argv)
-    arm = json.loads(a.arm)
-    tr = json.loads(a.training)
-    ds = load_dataset(a.dataset)
     table = load_table(a.table)
+    arm = ap.check(arm_from_name, a.arm, table.n).as_dict()
+    need = (
+        ("min_steps", "window_frac", "tol")
+        if arm["mode"] == "exact"
+        else ("shots", "prior_samples", "device")
+    )
+    missing = [f"--{k.replace('_', '-')}" for k in need if getattr(a, k) is None]
+    if missing:
+        ap.error(f"{arm['mode']} mode needs {', '.join(missing)}")
+    ds = load_dataset(a.dataset)
     t0 = time.time()
     common = dict(
         lam=arm["lam"],
         h=arm["h"],
         layers=a.layers,
-        lr=tr["lr"],
-        max_steps=tr["max_steps"],
-        record_every=tr["record_every"],
+        lr=a.lr,
+        max_steps=a.max_steps,
+        record_every=a.record_every,
         seeds=a.seeds,
         acc_train=table.acc_train,
         acc_test=table.acc_test,
@@ -89,24 +146,25 @@ def main(argv=None):
         results = train(
             table.ll_train,
             arm["objective"],
-            min_steps=tr["min_steps"],
-            window_frac=tr["window_frac"],
-            tol=tr["tol"],
+            min_steps=a.min_steps,
+            window_frac=a.window_frac,
+            tol=a.tol,
             **common,
         )
     else:
-        from qhnet.sampled import DeviceShots, SimulatedShots, train_sampled
+        from qhnet.training.sampled import SimulatedShots, train_sampled
 
-        dev = json.loads(a.device) if a.device else {"name": "simulated"}
-        if dev["name"] == "simulated":
+        if a.device == "simulated":
             source = SimulatedShots()
         else:
-            source = DeviceShots(dev["name"], noise=dev.get("noise"), backend=dev.get("backend"))
+            from qhnet.devices.shots import DeviceShots
+
+            source = ap.check(DeviceShots, a.device, noise=a.noise, backend=a.backend)
         results = train_sampled(
             table.ll_train,
             arm["objective"],
-            shots=tr["shots"],
-            prior_samples=tr["prior_samples"],
+            shots=a.shots,
+            prior_samples=a.prior_samples,
             source=source,
             **common,
         )

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "benchmark.py"
+SCRIPT = ROOT / "scripts" / "tools" / "benchmark.py"
 
 COLUMNS = [
     "section",

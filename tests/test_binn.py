@@ -1,4 +1,4 @@
-"""Tests for qhnet.binn: bit convention, forward passes, enumeration tables."""
+"""Tests for qhnet.model.binn: bit convention, forward passes, enumeration tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from qhnet.binn import (
+from qhnet.model.binn import (
     EnumerationTable,
     all_bitstrings,
     bma_proba,
@@ -23,7 +23,7 @@ from qhnet.binn import (
     save_table,
     unpack,
 )
-from qhnet.datasets import Dataset, make_dataset
+from qhnet.model.datasets import Dataset, make_dataset
 
 
 def _index(bits: np.ndarray) -> int:

@@ -1,10 +1,13 @@
 """Bad configurations fail before any job runs, with a message naming the key."""
 
+import subprocess
+import sys
+
 import pytest
 import yaml
-from conftest import REPO, snakemake
+from conftest import REPO, clean_env, snakemake
 
-from qhnet.sweep import exact_arms, resolve_bandwidth, seed_batches
+from qhnet.experiments.sweep import arm_from_name, exact_arms, resolve_bandwidth, seed_batches
 
 
 def _write(workdir, mutate):
@@ -66,19 +69,95 @@ BAD = [
         _set(["device"], {"name": "qiskit.remote", "backend": "fake_manila"}),
         "has 5 qubits",
     ),
+    # NaN and infinity pass a JSON Schema "number": refused everywhere, by key
+    ("nan lambda", _set(["lambdas"], [1, float("nan")]), "lambdas[1]': must be a finite"),
+    ("inf lambda", _set(["lambdas"], [1, float("inf")]), "lambdas[1]': must be a finite"),
+    ("nan lr", _set(["training", "lr"], float("nan")), "training.lr': must be a finite"),
+    ("inf span", _set(["landscape", "span"], float("inf")), "landscape.span"),
+    # sizes known before any job: a fake backend smaller than the circuit
+    ("noise backend too small", _set(["noise_study", "backends"], ["fake_manila"]), "has 5"),
+    (
+        "aer noise too small",
+        _set(["device"], {"name": "qiskit.aer", "noise": "fake_manila"}),
+        "has 5",
+    ),
+    # cross-key rules
+    ("sampled lambda not trained", _set(["sampled", "lam"], 3), "sampled.lam"),
+    ("sampled bandwidth not trained", _set(["sampled", "bandwidth"], 10), "sampled.bandwidth"),
+    ("min_steps above max_steps", _set(["training", "min_steps"], 500), "training.min_steps"),
+    ("bandwidths resolving to one h", _set(["bandwidths"], [2.5, "n/4"]), "both give h = 2.5"),
+    ("too many digits", _set(["lambdas"], [1, 0.1234567]), "6 significant digits"),
+    ("noise runs above seeds", _set(["noise_study", "runs_per_arm"], 9), "runs_per_arm"),
+    ("results is a file", _set(["results"], "config/test.yaml"), "is a file"),
+    (
+        "noise only with aer",
+        _set(["device"], {"name": "simulated", "noise": "fake_torino"}),
+        "device.noise",
+    ),
 ]
 
 
 @pytest.mark.pipeline
 @pytest.mark.parametrize(("case", "mutate", "needle"), BAD, ids=[b[0] for b in BAD])
 def test_bad_config_fails_before_any_job(workdir, case, mutate, needle):
+    """A real (not dry) run: if a check were missing, jobs would start and write results/."""
     bad = _write(workdir, mutate)
-    out = snakemake(workdir, "-n", "--cores", "1", "--configfile", str(bad), timeout=120)
+    out = snakemake(workdir, "--cores", "1", "--configfile", str(bad), timeout=300)
     assert out.returncode != 0, out.stdout
     text = out.stdout + out.stderr
     assert needle in text, text[-2000:]
-    assert "Building DAG" not in text or "Job stats" not in text
+    assert "Building DAG of jobs" not in text, text[-2000:]
     assert not (workdir / "results").exists()
+    # the stand-alone check (make check-config) gives the same message
+    tool = subprocess.run(
+        [sys.executable, str(REPO / "scripts/tools/check_config.py"), str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=clean_env(),
+    )
+    assert tool.returncode == 1 and needle in tool.stderr, tool.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("lambdas: [1, 2\n", ":2:1: invalid YAML"),
+        ("data:\n\tn_train: 3\n", ":2:1: invalid YAML"),
+        ("- a\n- b\n", "must be a mapping"),
+    ],
+)
+def test_yaml_errors_name_file_and_line(tmp_path, text, where):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts/tools/check_config.py"), str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+    assert f"{path}{where}" in out.stderr or (where in out.stderr and str(path) in out.stderr)
+
+
+def test_the_shipped_configs_pass_the_check():
+    for name in ("config.yaml", "test.yaml", "remote-test.yaml"):
+        out = subprocess.run(
+            [sys.executable, str(REPO / "scripts/tools/check_config.py"), f"config/{name}"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
+        assert out.returncode == 0, out.stderr
+
+
+def test_arm_names_round_trip():
+    for arm in exact_arms(
+        ["mle", "elbo", "selbo"], [0.1, 1, 1000], [2, "sqrt(n)", "n/4", 10.5], 14
+    ):
+        assert arm_from_name(arm.arm, 14) == arm
+    for bad in ("adam", "elbo", "mle_lam1", "selbo_lam1", "elbo_lam1.0", "selbo_lam1_hn3"):
+        with pytest.raises(ValueError, match="arm"):
+            arm_from_name(bad, 14)
 
 
 def test_sweep_grid_has_no_meaningless_arms():

@@ -1,4 +1,4 @@
-"""Tests for qhnet.datasets: generators, split, standardisation, Parquet round trip."""
+"""Tests for qhnet.model.datasets: generators, split, standardisation, Parquet round trip."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from qhnet import datasets
-from qhnet.datasets import (
+from qhnet.model import datasets
+from qhnet.model.datasets import (
     DATASETS,
     load_dataset,
     make_dataset,

@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from qhnet import devices
-from qhnet.circuit import init_angles, probabilities
-from qhnet.sampled import DeviceShots, SimulatedShots, train_sampled
+from qhnet.devices import backends as devices
+from qhnet.devices.catalog import FAKE_BACKEND_QUBITS
+from qhnet.devices.shots import DeviceShots
+from qhnet.engine.circuit import init_angles, probabilities
+from qhnet.experiments.noise import noise_study
+from qhnet.training.sampled import SimulatedShots, train_sampled
 
 TOKEN = "qhnet-secret-token-XYZ"
 
@@ -18,17 +21,16 @@ TOKEN = "qhnet-secret-token-XYZ"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:stevedore.*")
 
 
-def test_fake_backends_are_discovered_by_name():
-    names = devices.list_fake_backends()
-    for name in ("fake_brisbane", "fake_manila", "fake_sherbrooke", "fake_torino"):
-        assert name in names
-    assert devices.FAKE_BACKENDS == names
+def test_fake_backend_catalogue_matches_the_installed_provider():
+    """The DAG-time catalogue (no Qiskit) lists exactly the installed fake backends, sizes too."""
+    installed = {name: cls().num_qubits for name, cls in devices._fake_classes().items()}
+    assert installed == FAKE_BACKEND_QUBITS
     assert devices.fake_backend("fake_manila").num_qubits == 5
 
 
 def test_importing_the_package_does_not_import_qiskit():
     code = (
-        "import sys, qhnet.devices, qhnet.sampled, qhnet.training; "
+        "import sys, qhnet.devices.backends, qhnet.devices.shots, qhnet.training; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('qiskit', 'qiskit_aer', "
         "'qiskit_ibm_runtime', 'pennylane_qiskit')))"
     )
@@ -129,7 +131,7 @@ def test_remote_training_and_noise_study_offline_do_not_leak_the_token(monkeypat
     ll = -np.random.default_rng(0).uniform(1, 5, 2**n)
     src = DeviceShots("qiskit.remote", backend="fake_manila")
     (run,) = train_sampled(ll, "selbo", lam=1.0, h=1.0, max_steps=1, shots=50, source=src)
-    rows = devices.noise_study(
+    rows = noise_study(
         [run.theta], np.linspace(0, 1, 2**n), sources={"remote": src}, shots=100, seed=0
     )
     text = repr(src) + repr(rows) + repr(run)
@@ -167,7 +169,7 @@ def test_noise_study_rows_and_ideal_agreement():
     n = 4
     thetas = [init_angles(n, 1, s) for s in range(2)]
     acc = np.random.default_rng(0).uniform(0, 1, 2**n)
-    rows = devices.noise_study(thetas, acc, backends=[None, "fake_manila"], shots=3000, seed=1)
+    rows = noise_study(thetas, acc, backends=[None, "fake_manila"], shots=3000, seed=1)
     assert len(rows) == 4
     assert {r["source"] for r in rows} == {"ideal", "fake_manila"}
     for r in rows:
@@ -178,7 +180,9 @@ def test_noise_study_rows_and_ideal_agreement():
             assert abs(r["acc_delta"]) < 4 * r["acc_se"]
         else:
             assert r["coupled_fraction"] == 1.0  # manila couples 0-1-2-3(-4)
-    single = devices.sample_accuracy(thetas[0], acc, SimulatedShots(), shots=2000, seed=0)
+    (single,) = noise_study(
+        [thetas[0]], acc, sources={"simulated": SimulatedShots()}, shots=2000, seed=0
+    )
     assert abs(single["acc_delta"]) < 4 * single["acc_se"]
 
 
@@ -187,6 +191,6 @@ def test_noisy_aer_is_reproducible_for_a_seed():
     n = 10
     thetas = [init_angles(n, 1, s) for s in range(2)]
     acc = np.linspace(0, 1, 2**n)
-    a = devices.noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
-    b = devices.noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
+    a = noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
+    b = noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
     assert [r["acc_sampled"] for r in a] == [r["acc_sampled"] for r in b]

@@ -11,8 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from qhnet.circuit import _factored_layers, cnot_pairs, init_angles, state
-from qhnet.objectives import _log, entropy, hamming_kernel_matrix, mmd2_uniform
+from qhnet.engine.circuit import _factored_layers, cnot_pairs, init_angles, state
+from qhnet.engine.objectives import _log, entropy, hamming_kernel_matrix, mmd2_uniform
 
 
 def _state_np(theta):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from qhnet.binn import enumerate_tables, global_optimum, predictive_matrix
-from qhnet.datasets import make_dataset
-from qhnet.evaluation import evaluate
-from qhnet.landscape import landscape, roughness, strict_local_minima
+from qhnet.analysis.evaluation import evaluate
+from qhnet.experiments.landscape import landscape, roughness, strict_local_minima
+from qhnet.model.binn import enumerate_tables, global_optimum, predictive_matrix
+from qhnet.model.datasets import make_dataset
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +67,9 @@ def test_landscape_shape_centre_and_roughness(small):
     assert np.linalg.norm(out["d1"]) == pytest.approx(np.linalg.norm(theta))
     import jax.numpy as jnp
 
-    from qhnet.training import value_and_grad_fn
+    from qhnet.engine.objectives import value_and_grad_fn
 
-    j, _ = value_and_grad_fn("elbo", table.n, 1)(
-        jnp.asarray(theta), jnp.asarray(table.ll_train), 1.0, 1.0
-    )
+    j, _ = value_and_grad_fn("elbo")(jnp.asarray(theta), jnp.asarray(table.ll_train), 1.0, 1.0)
     assert out["loss"][4, 4] == pytest.approx(-float(j), abs=1e-10)
     for key in ("n_local_minima", "mean_abs_laplacian", "rel_mean_abs_laplacian"):
         assert key in out

@@ -6,15 +6,15 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from qhnet.objectives import (
+from qhnet.engine.objectives import (
     check_objective,
-    check_table,
     entropy,
     hamming_kernel_matrix,
     kernel_apply,
     mmd2,
     mmd2_uniform,
 )
+from qhnet.validation import check_table
 
 
 def _rand_dist(n, seed, sparsity=0.0):

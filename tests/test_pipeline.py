@@ -9,9 +9,10 @@ import pytest
 import yaml
 from conftest import REPO, make_workdir, snakemake
 
-from qhnet.binn import n_bits
-from qhnet.stats import variance_table
-from qhnet.sweep import exact_arms, sampled_arm
+from qhnet.analysis import stats
+from qhnet.analysis.stats import variance_table
+from qhnet.experiments.sweep import exact_arms, sampled_arm
+from qhnet.model.layout import n_bits
 
 pytestmark = pytest.mark.pipeline
 
@@ -63,14 +64,43 @@ def test_variance_statistics_match_recomputation(tiny_run):
     )
 
 
+FIGURES = {
+    "accuracy_distributions",
+    "accuracy_vs_lambda",
+    "selbo_bandwidth",
+    "landscapes",
+    "training_curves",
+    "sampled_vs_exact",
+    "noise",
+}
+
+
 def test_figures_and_report_exist(tiny_run):
-    for png in (tiny_run / "results/figures").glob("*.png"):
+    pngs = {p.stem: p for p in (tiny_run / "results/figures").glob("*.png")}
+    assert set(pngs) == FIGURES  # the tiny config enables the sampled arm and the noise study
+    for png in pngs.values():
         assert png.stat().st_size > 5000, png
-    assert len(list((tiny_run / "results/figures").glob("*.png"))) >= 5
     html = (tiny_run / "results/report/report.html").read_text()
     assert "<html" in html.lower() and len(html) > 50_000
-    claims = pd.read_csv(tiny_run / "results/tables/claims.csv")
+
+
+def test_claims_table_is_what_the_tables_give(tiny_run):
+    """Every claim is present, and recomputing it from the pipeline's tables gives the file."""
+    t = tiny_run / "results/tables"
+    claims = pd.read_csv(t / "claims.csv")
+    assert list(claims["claim"].astype(str)) == ["1", "2", "3", "4a", "4b", "5", "sampled", "noise"]
     assert set(claims["verdict"]) <= {"supported", "refuted", "cannot tell"}
+    again = stats.claims(
+        pd.read_parquet(t / "runs.parquet"),
+        pd.read_csv(t / "variance.csv"),
+        pd.read_csv(t / "landscape.csv"),
+        pd.read_csv(t / "noise.csv"),
+        n_boot=2000,
+        seed=0,
+    )
+    pd.testing.assert_frame_equal(
+        claims.astype(str), again.astype(str), check_dtype=False, check_exact=True
+    )
 
 
 def test_snakemake_report_builds(tiny_run):

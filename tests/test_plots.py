@@ -1,8 +1,7 @@
-"""qhnet.plots and the report notebook on synthetic results (generators in test_stats)."""
+"""qhnet.analysis.plots and the report notebook on synthetic results (generators in test_stats)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from matplotlib.figure import Figure
 from test_stats import DATASETS, make_noise, make_results_dir, make_runs, make_trajectories
 
-from qhnet import plots, stats
+from qhnet.analysis import plots, stats
 
 REPO_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
 
@@ -85,21 +84,6 @@ def test_landscapes(results, tmp_path):
         ("gaussian", "elbo"), "rel_mean_abs_laplacian"
     ]
     assert f"{rel:.3g}" in titles[1]
-
-
-def test_landscape_without_roughness_in_meta(tmp_path):
-    a = np.linspace(-1, 1, 5)
-    np.savez(
-        tmp_path / "moons.npz",
-        meta=json.dumps({}),
-        alphas=a,
-        betas=a,
-        mle_loss=np.add.outer(a**2, a**2),
-    )
-    land = plots.load_landscape(tmp_path / "moons.npz")
-    assert land["dataset"] == "moons"
-    assert land["objectives"]["mle"]["meta"]["n_local_minima"] == 1
-    _check(plots.fig_landscapes([tmp_path / "moons.npz"]), 2, tmp_path, "land1")
 
 
 def test_training_curves(results, tmp_path):

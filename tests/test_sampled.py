@@ -11,24 +11,22 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from qhnet.circuit import init_angles, probabilities
-from qhnet.objectives import mmd2_uniform
-from qhnet.sampled import (
+from qhnet.devices.shots import DeviceShots
+from qhnet.engine.circuit import bits_to_index, init_angles, probabilities
+from qhnet.engine.objectives import kernel_apply, mmd2_uniform, value_and_grad_fn
+from qhnet.training import TRAJECTORY_COLUMNS
+from qhnet.training.sampled import (
     SAMPLED_TRAJECTORY_COLUMNS,
-    DeviceShots,
     KernelSums,
     ShotSource,
     SimulatedShots,
-    bits_to_index,
     estimate,
-    kernel_apply_np,
     mmd2_u,
     sample_from_probabilities,
     shifted_angles,
     step_rng,
     train_sampled,
 )
-from qhnet.training import TRAJECTORY_COLUMNS, value_and_grad_fn
 
 Z = 4.0  # standard errors
 
@@ -107,11 +105,11 @@ def test_simulated_shots_reproducible_and_fresh_per_step():
     assert not np.array_equal(a, src.sample(th, 100, step_rng(1, 1)))
 
 
-def test_kernel_apply_np_matches_matrix():
-    from qhnet.objectives import hamming_kernel_matrix
+def test_kernel_apply_numpy_path_matches_matrix():
+    from qhnet.engine.objectives import hamming_kernel_matrix
 
     v = np.random.default_rng(0).normal(size=32)
-    np.testing.assert_allclose(kernel_apply_np(v, 1.3), hamming_kernel_matrix(5, 1.3) @ v)
+    np.testing.assert_allclose(kernel_apply(v, 1.3), hamming_kernel_matrix(5, 1.3) @ v)
 
 
 @pytest.mark.parametrize(("n", "size"), [(3, 40), (5, 200), (8, 300)])
@@ -160,7 +158,7 @@ def test_parameter_shift_gradient_is_unbiased(objective, lam, h, layers, table):
     n = 4
     ll = _table(n, 1) if table == "random" else np.zeros(2**n)
     theta = init_angles(n, layers, 5)
-    j_exact, g_exact = value_and_grad_fn(objective, n, layers)(
+    j_exact, g_exact = value_and_grad_fn(objective)(
         theta, ll, 0.0 if lam is None else lam, 1.0 if h is None else h
     )
     g_exact = np.asarray(g_exact).ravel()

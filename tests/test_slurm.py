@@ -5,7 +5,7 @@ Debian's slurm-wlm + munge (tests/slurm/install-slurm.sh installs them). Where
 that is impossible the tests are skipped with the reason; CI installs the
 packages (.ci/run), so there they run.
 
-The tiny config goes through `--profile profiles/slurm` on the cluster and,
+The tiny config goes through `--profile workflow/profiles/slurm` on the cluster and,
 at the same time, through a plain local run in another directory; the numbers
 must be identical.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, REPO, make_workdir
+from conftest import BIN, REPO, clean_env, make_workdir
 
 pytestmark = [pytest.mark.slurm, pytest.mark.pipeline]
 
@@ -74,7 +74,9 @@ class Cluster:
             for k, v in os.environ.items()
             if not k.startswith(("SLURM_", "SBATCH_", "SRUN_", "SALLOC_"))
         }
-        env["PATH"] = os.pathsep.join([str(state / "bin"), str(BIN), env["PATH"]])
+        # the cluster's own commands (sbatch, squeue, ...) are on PATH as on a login node;
+        # the venv is not: jobs must find their interpreter without it
+        env["PATH"] = os.pathsep.join([str(state / "bin"), clean_env()["PATH"]])
         env["SLURM_CONF"] = str(self.conf)
         env["SLURM_ACCOUNT"] = ACCOUNT
         env["SLURM_PARTITION"] = PARTITION
@@ -148,10 +150,8 @@ def cluster():
 
 
 def _workdir(path: Path) -> Path:
-    """A checkout-like directory: workflow, scripts, configs and the profiles."""
-    wd = make_workdir(path)
-    (wd / "profiles").symlink_to(REPO / "profiles")
-    return wd
+    """A checkout-like directory: workflow (with its profiles), scripts, sources, configs."""
+    return make_workdir(path)
 
 
 def _tiny_config(wd: Path) -> str:
@@ -179,10 +179,16 @@ def both_runs(cluster, tmp_path_factory):
         wd = _workdir(base / kind)
         cfgfile = _tiny_config(wd)
         if kind == "slurm":
-            cmd = ["--profile", "profiles/slurm", *FAST_POLL, "--slurm-status-command", "squeue"]
+            cmd = [
+                "--profile",
+                "workflow/profiles/slurm",
+                *FAST_POLL,
+                "--slurm-status-command",
+                "squeue",
+            ]
             env = cluster.env
         else:
-            cmd, env = ["--cores", "2"], {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+            cmd, env = ["--cores", "2"], clean_env()
         log = open(wd / "snakemake.out", "w")  # noqa: SIM115
         proc = subprocess.Popen(
             [str(BIN / "snakemake"), *cmd, *TARGETS, "--configfile", cfgfile],
@@ -238,7 +244,7 @@ def test_full_config_dry_run_with_profile(cluster, tmp_path):
     if not (REPO / "notebooks" / "report.ipynb").exists():
         targets += ["--until", "figures", "claims"]  # the report needs the notebook
     out = subprocess.run(
-        [str(BIN / "snakemake"), "-n", "--profile", "profiles/slurm", *targets],
+        [str(BIN / "snakemake"), "-n", "--profile", "workflow/profiles/slurm", *targets],
         cwd=wd,
         env=cluster.env,
         capture_output=True,
@@ -247,7 +253,7 @@ def test_full_config_dry_run_with_profile(cluster, tmp_path):
     )
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-4000:]
-    assert "Using profiles profiles/slurm" in text
+    assert "Using profiles workflow/profiles/slurm" in text
     assert re.search(r"^train\s+108$", text, re.M)
     # the cheap rules are grouped: all datasets + enumerations in one job, the tables in another
     assert text.count("Group job prep") == 1 and text.count("Group job summary") == 1
@@ -272,7 +278,7 @@ def test_profile_picks_status_command_from_cluster_config(cluster, tmp_path):
     wd = _workdir(tmp_path / "wd")
     code = (
         "from snakemake.cli import parse_args\n"
-        "_, a = parse_args(['--profile', 'profiles/slurm', '-n'])\n"
+        "_, a = parse_args(['--profile', 'workflow/profiles/slurm', '-n'])\n"
         "print(a.slurm_status_command, a.latency_wait, a.retries)\n"
     )
     py = [str(BIN / "python"), "-c", code]

@@ -1,4 +1,4 @@
-"""qhnet.stats on synthetic results tables whose structure is known by construction.
+"""qhnet.analysis.stats on synthetic results tables whose structure is known by construction.
 
 The generators here (``make_runs``, ``make_results_dir``) are shared with
 test_plots.py: they write every table the pipeline's aggregate, landscape and
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from qhnet import stats
+from qhnet.analysis import stats
 
 DATASETS = ("gaussian", "moons", "ring")
 N_QUBITS = 14
@@ -146,7 +146,7 @@ def make_trajectories(runs: pd.DataFrame, steps: int = 200, every: int = 20) -> 
 
 def make_landscape(path: Path, dataset: str, res: int = 9, rough: float = 0.3) -> list[dict]:
     """One .npz like scripts/landscape.py writes; returns its roughness rows."""
-    from qhnet.landscape import roughness
+    from qhnet.experiments.landscape import roughness
 
     a = np.linspace(-1, 1, res)
     A, B = np.meshgrid(a, a, indexing="ij")

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from qhnet.circuit import cnot_layer_permutation, probabilities
+from qhnet.engine.circuit import cnot_layer_permutation, probabilities
+from qhnet.limits import MAX_EXACT_QUBITS
 from qhnet.training import TRAJECTORY_COLUMNS, train
 
 
@@ -108,5 +109,5 @@ def test_bad_table_length():
 
 
 def test_too_many_qubits_for_exact_mode():
-    with pytest.raises(ValueError, match="at most 24 for exact mode"):
+    with pytest.raises(ValueError, match=f"at most {MAX_EXACT_QUBITS} for exact mode"):
         train(np.zeros(2**25, dtype=np.float32), "mle")

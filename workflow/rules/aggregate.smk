@@ -1,4 +1,5 @@
 rule aggregate:
+    """Gather every run into the tidy tables and compute the spread statistics."""
     input:
         metrics=run_files("metrics"),
         trajectories=run_files("trajectory"),
@@ -14,12 +15,16 @@ rule aggregate:
     log:
         logs("aggregate.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=15,
+    params:
+        step=step("aggregate"),
+        n_boot=config["analysis"]["n_boot"],
+        seed=config["analysis"]["seed"],
     shell:
-        "python {SCRIPTS}/aggregate.py --metrics {input.metrics} "
-        "--trajectories {input.trajectories} --runs-out {output.runs} "
-        "--runs-csv {output.runs_csv} --trajectories-out {output.trajectories} "
-        "--variance-out {output.variance} > {log} 2>&1"
+        "{params.step} --metrics {input.metrics} --trajectories {input.trajectories} "
+        "--runs-out {output.runs} --runs-csv {output.runs_csv} "
+        "--trajectories-out {output.trajectories} --variance-out {output.variance} "
+        "--n-boot {params.n_boot} --seed {params.seed} > {log} 2>&1"

@@ -1,21 +1,47 @@
-# Shared definitions: the grid of arms and seed batches (from qhnet.sweep), the
-# cross-key checks the schema cannot express, and path helpers.
+# Shared definitions: the interpreter every job runs, the configuration checks,
+# the grid of arms and seed batches (qhnet.experiments.sweep), the figure list,
+# and the named input functions of the rules.
+#
+# Building the DAG imports only the standard-library parts of qhnet (sweep,
+# config checks, the device catalogue): neither NumPy, JAX nor Qiskit. They are
+# read from this checkout's src/, so the Snakemake driver does not even need
+# qhnet installed (as with --sdm conda); every job runs PYTHON, which has it.
 
-import json
+import sys
 from pathlib import Path
-import re
 
-from qhnet.binn import n_bits
-from qhnet.devices import check_device
-from qhnet.sweep import exact_arms, resolve_bandwidth, sampled_arm, seed_batches
+from snakemake.settings.types import DeploymentMethod
+
+sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
+
+from qhnet.experiments.config import ConfigError, check_config
+from qhnet.experiments.sweep import (
+    exact_arms,
+    landscape_arms,
+    sampled_arm,
+    seed_batches,
+)
+from qhnet.model.layout import n_bits
+
+try:
+    check_config(config)
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
 
 SCRIPTS = Path(workflow.basedir).parent / "scripts"
+CONDA_ENV = "../../envs/qhnet.yaml"
+
+# Every job runs the interpreter Snakemake itself runs under (so a fresh clone
+# works without activating anything, and SLURM jobs, which start the same
+# interpreter on the node, too); with --sdm conda, the rule's environment's.
+if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+    PYTHON = "python"
+else:
+    PYTHON = sys.executable
+
 RESULTS = config["results"].rstrip("/")
 N_QUBITS = n_bits(config["model"]["hidden"])
-if N_QUBITS > 22:
-    raise ValueError(
-        f"model.hidden gives {N_QUBITS} qubits; exact mode allows at most 22"
-    )
+DATASETS = config["datasets"]
 
 ARMS = {
     a.arm: a
@@ -24,34 +50,12 @@ ARMS = {
     )
 }
 BATCHES = seed_batches(config["seeds"], config["training"]["seeds_per_job"])
+SEED_BATCH = {s: b for b, seeds in BATCHES.items() for s in seeds}
 
-# The sampled (shots-only) arm and its device, checked offline before any job.
 SAMPLED = config["sampled"]
 DEVICE = config["device"]
 SAMPLED_ARMS = {}
 if SAMPLED["enabled"]:
-    if DEVICE["name"] != "simulated":
-        try:
-            check_device(
-                DEVICE["name"], noise=DEVICE["noise"], backend=DEVICE["backend"]
-            )
-        except ValueError as err:
-            raise ValueError(f"device: {err}") from None
-        backend = DEVICE["backend"] or ""
-        if DEVICE["name"] == "qiskit.remote" and backend.startswith("fake_"):
-            from qhnet.devices import fake_backend
-
-            size = fake_backend(backend).num_qubits
-            if size < N_QUBITS:
-                raise ValueError(
-                    f"device.backend {backend!r} has {size} qubits; the circuit needs "
-                    f"{N_QUBITS} (model.hidden = {config['model']['hidden']})"
-                )
-    elif DEVICE["noise"] or DEVICE["backend"]:
-        raise ValueError(
-            "device.noise / device.backend need device.name 'qiskit.aer' / 'qiskit.remote'; "
-            "got device.name 'simulated'"
-        )
     for obj in SAMPLED["objectives"]:
         a = sampled_arm(obj, SAMPLED["lam"], SAMPLED["bandwidth"], N_QUBITS)
         SAMPLED_ARMS[a.arm] = a
@@ -59,90 +63,11 @@ SAMPLED_BATCHES = seed_batches(config["seeds"], SAMPLED["seeds_per_job"])
 REMOTE = SAMPLED["enabled"] and DEVICE["name"] == "qiskit.remote"
 
 NOISE = config["noise_study"]
-if NOISE["enabled"]:
-    for b in NOISE["backends"]:
-        try:
-            check_device("qiskit.aer", noise=b)
-        except ValueError as err:
-            raise ValueError(f"noise_study.backends: {err}") from None
-SEED_BATCH = {s: b for b, seeds in BATCHES.items() for s in seeds}
+LANDSCAPE_ARMS = landscape_arms(
+    list(ARMS.values()), config["objectives"], config["landscape"], N_QUBITS
+)
 
-
-def _landscape_arms():
-    """The three arms whose trained angles centre the landscape slices."""
-    ls = config["landscape"]
-    if ls["seed"] not in SEED_BATCH:
-        raise ValueError(
-            f"landscape.seed must be one of seeds {config['seeds']}; got {ls['seed']}"
-        )
-    want = {"mle": ("mle", None, None), "elbo": ("elbo", ls["elbo_lam"], None)}
-    want["selbo"] = ("selbo", ls["selbo_lam"], ls["selbo_bandwidth"])
-    found = []
-    for obj, lam, bw in want.values():
-        if obj not in config["objectives"]:
-            continue
-        h = resolve_bandwidth(bw, N_QUBITS)[0] if bw is not None else None
-        match = [
-            a
-            for a in ARMS.values()
-            if a.objective == obj
-            and (lam is None or a.lam == float(lam))
-            and (h is None or abs(a.h - h) < 1e-12)
-        ]
-        if not match:
-            key = (
-                "landscape.elbo_lam"
-                if obj == "elbo"
-                else "landscape.selbo_lam/selbo_bandwidth"
-            )
-            raise ValueError(
-                f"{key} must name a trained {obj} arm (λ in lambdas {config['lambdas']}, "
-                f"h in bandwidths {config['bandwidths']})"
-            )
-        found.append(match[0])
-    return found
-
-
-LANDSCAPE_ARMS = _landscape_arms()
-
-
-wildcard_constraints:
-    dataset="|".join(config["datasets"]),
-    arm="|".join(re.escape(a) for a in sorted(ARMS, key=len, reverse=True)),
-    sarm="|".join(re.escape(a) for a in sorted(SAMPLED_ARMS, key=len, reverse=True))
-    or "NONE",
-    batch=r"s\d+-\d+",
-
-
-def res(path):
-    return f"{RESULTS}/{path}"
-
-
-def logs(path):
-    return f"{RESULTS}/logs/{path}"
-
-
-def arm_json(wildcards):
-    return json.dumps(ARMS[wildcards.arm].as_dict())
-
-
-def run_files(kind):
-    """Every training output of one kind ("metrics" or "trajectory"), both modes."""
-    exact = [
-        res(f"runs/{d}/{a}/{b}.{kind}.parquet")
-        for d in config["datasets"]
-        for a in ARMS
-        for b in BATCHES
-    ]
-    sampled = [
-        res(f"runs/{d}/{a}/{b}.{kind}.parquet")
-        for d in config["datasets"]
-        for a in SAMPLED_ARMS
-        for b in SAMPLED_BATCHES
-    ]
-    return exact + sampled
-
-
+# The report's figures: the one list (scripts/figures.py draws each by name).
 FIGURES = [
     "accuracy_distributions",
     "accuracy_vs_lambda",
@@ -156,11 +81,97 @@ if NOISE["enabled"]:
     FIGURES.append("noise")
 
 
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    arm="|".join(sorted(ARMS, key=len, reverse=True)).replace(".", r"\."),
+    sarm="|".join(sorted(SAMPLED_ARMS, key=len, reverse=True)).replace(".", r"\.")
+    or "NONE",
+    batch="|".join(BATCHES),
+    sbatch="|".join(SAMPLED_BATCHES),
+
+
+def res(path):
+    """A path under the configured results directory."""
+    return f"{RESULTS}/{path}"
+
+
+def logs(path):
+    """A log path under the results directory."""
+    return f"{RESULTS}/logs/{path}"
+
+
+def step(name):
+    """The command that runs pipeline step scripts/<name>.py with the jobs' interpreter."""
+    return f"{PYTHON} {SCRIPTS / name}.py"
+
+
+def flag(value, name):
+    """``--name`` / ``--no-name`` for a boolean config value."""
+    return f"--{name}" if value else f"--no-{name}"
+
+
+def opt(value):
+    """A config value as a shell argument ("none" for null)."""
+    return "none" if value is None else str(value)
+
+
+# --- named input functions ----------------------------------------------------
+
+
+def get_batch_seeds(wildcards):
+    """The seeds of the exact-mode batch named by the ``batch`` wildcard."""
+    return " ".join(map(str, BATCHES[wildcards.batch]))
+
+
+def get_sampled_batch_seeds(wildcards):
+    """The seeds of the sampled-mode batch named by the ``sbatch`` wildcard."""
+    return " ".join(map(str, SAMPLED_BATCHES[wildcards.sbatch]))
+
+
+def run_files(kind):
+    """Every training output of one kind ("metrics" or "trajectory"), both modes."""
+    exact = expand(
+        res("runs/{dataset}/{arm}/{batch}.{kind}.parquet"),
+        dataset=DATASETS,
+        arm=ARMS,
+        batch=BATCHES,
+        kind=kind,
+    )
+    sampled = expand(
+        res("runs/{dataset}/{arm}/{batch}.{kind}.parquet"),
+        dataset=DATASETS,
+        arm=SAMPLED_ARMS,
+        batch=SAMPLED_BATCHES,
+        kind=kind,
+    )
+    return exact + sampled
+
+
+def get_landscape_metrics(wildcards):
+    """Metrics of the landscape seed's batch for each arm the slices are centred on."""
+    batch = SEED_BATCH[config["landscape"]["seed"]]
+    return [
+        res(f"runs/{wildcards.dataset}/{a.arm}/{batch}.metrics.parquet")
+        for a in LANDSCAPE_ARMS
+    ]
+
+
+def get_noise_metrics(wildcards):
+    """Metrics of every batch of the arms the noise study samples on noisy backends."""
+    return [
+        res(f"runs/{wildcards.dataset}/{a.arm}/{b}.metrics.parquet")
+        for a in LANDSCAPE_ARMS
+        for b in BATCHES
+    ]
+
+
 def optional_tables():
+    """Tables that exist only when their study is enabled (the noise study)."""
     return {"noise": res("tables/noise.csv")} if NOISE["enabled"] else {}
 
 
 def all_outputs():
+    """Every table, figure and the rendered report."""
     return [
         res("tables/runs.parquet"),
         res("tables/variance.csv"),
@@ -170,3 +181,27 @@ def all_outputs():
         *[res(f"figures/{f}.png") for f in FIGURES],
         res("report/report.html"),
     ]
+
+
+def get_figure_args(wildcards, output):
+    """``--figure NAME PATH`` for every figure the rule writes."""
+    return " ".join(f"--figure {name} {path}" for name, path in output.items())
+
+
+def get_noise_arg(wildcards, input):
+    """``--noise PATH`` when the noise study is enabled."""
+    return f"--noise {input.noise}" if "noise" in input.keys() else ""
+
+
+def get_landscape_dir(wildcards, input):
+    """The folder of the landscape grids (the notebook reads every .npz in it)."""
+    return Path(input.landscapes[0]).parent
+
+
+def get_noise_param(wildcards, input):
+    """The notebook's noise-table parameter: the table, or none when the study is off."""
+    return (
+        f"-p noise_path {input.noise}"
+        if "noise" in input.keys()
+        else "-p noise_path none"
+    )

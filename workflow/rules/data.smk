@@ -1,36 +1,42 @@
 rule dataset:
+    """Draw one dataset's train and test points (seeded, standardised) into Parquet."""
     output:
         res("datasets/{dataset}.parquet"),
     log:
         logs("dataset/{dataset}.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=5,
     params:
-        d=config["data"],
-        std="" if config["data"]["standardize"] else "--no-standardize",
+        step=step("make_dataset"),
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+        seed=config["data"]["seed"],
+        standardize=flag(config["data"]["standardize"], "standardize"),
     shell:
-        "python {SCRIPTS}/make_dataset.py --name {wildcards.dataset} "
-        "--n-train {params.d[n_train]} --n-test {params.d[n_test]} "
-        "--seed {params.d[seed]} {params.std} --out {output} > {log} 2>&1"
+        "{params.step} --name {wildcards.dataset} --n-train {params.n_train} "
+        "--n-test {params.n_test} --seed {params.seed} {params.standardize} "
+        "--out {output} > {log} 2>&1"
 
 
 rule enumerate_binns:
+    """Tabulate train/test log-likelihood and accuracy of all 2^n BiNNs of a dataset."""
     input:
-        res("datasets/{dataset}.parquet"),
+        rules.dataset.output,
     output:
         res("enumeration/{dataset}.npz"),
     log:
         logs("enumerate_binns/{dataset}.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=1500,
         runtime=10,
     params:
+        step=step("enumerate_binns"),
         hidden=config["model"]["hidden"],
     shell:
-        "python {SCRIPTS}/enumerate_binns.py --dataset {input} --hidden {params.hidden} "
-        "--out {output} > {log} 2>&1"
+        "{params.step} --dataset {input} --hidden {params.hidden} --out {output} "
+        "> {log} 2>&1"

@@ -1,41 +1,41 @@
 rule landscape:
+    """Slice −J around the trained angles of the MLE, ELBO and SELBO landscape arms."""
     input:
-        table=res("enumeration/{dataset}.npz"),
-        metrics=lambda wc: [
-            res(
-                f"runs/{wc.dataset}/{a.arm}/{SEED_BATCH[config['landscape']['seed']]}.metrics.parquet"
-            )
-            for a in LANDSCAPE_ARMS
-        ],
+        table=rules.enumerate_binns.output[0],
+        metrics=get_landscape_metrics,
     output:
         npz=res("landscape/{dataset}.npz"),
         csv=res("landscape/{dataset}.csv"),
     log:
         logs("landscape/{dataset}.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=15,
     params:
-        arms=json.dumps([a.as_dict() for a in LANDSCAPE_ARMS]),
+        step=step("landscape"),
+        arms=" ".join(a.arm for a in LANDSCAPE_ARMS),
         ls=config["landscape"],
     shell:
-        "python {SCRIPTS}/landscape.py --dataset {wildcards.dataset} --table {input.table} "
-        "--arms '{params.arms}' --metrics {input.metrics} --seed {params.ls[seed]} "
+        "{params.step} --dataset {wildcards.dataset} --table {input.table} "
+        "--arms {params.arms} --metrics {input.metrics} --seed {params.ls[seed]} "
         "--span {params.ls[span]} --resolution {params.ls[resolution]} "
         "--direction-seed {params.ls[direction_seed]} --out {output.npz} "
         "--csv {output.csv} > {log} 2>&1"
 
 
 rule landscape_table:
+    """Concatenate the per-dataset roughness numbers into one table."""
     input:
-        expand(res("landscape/{dataset}.csv"), dataset=config["datasets"]),
+        expand(rules.landscape.output.csv, dataset=DATASETS),
     output:
         res("tables/landscape.csv"),
     log:
         logs("landscape_table.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
+    params:
+        step=step("concat_tables"),
     shell:
-        "python {SCRIPTS}/concat_tables.py --out {output} {input} > {log} 2>&1"
+        "{params.step} --out {output} {input} > {log} 2>&1"

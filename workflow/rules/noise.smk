@@ -1,11 +1,8 @@
 rule noise_study:
+    """Sample trained circuits on qiskit.aer with fake IBM noise models, and noiselessly."""
     input:
-        table=res("enumeration/{dataset}.npz"),
-        metrics=lambda wc: [
-            res(f"runs/{wc.dataset}/{a.arm}/{b}.metrics.parquet")
-            for a in LANDSCAPE_ARMS
-            for b in BATCHES
-        ],
+        table=rules.enumerate_binns.output[0],
+        metrics=get_noise_metrics,
     output:
         res("noise/{dataset}.csv"),
     log:
@@ -13,24 +10,27 @@ rule noise_study:
     benchmark:
         res("benchmarks/noise_study/{dataset}.tsv")
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=3000,
         runtime=60,
     params:
+        step=step("noise_study"),
         arms=" ".join(a.arm for a in LANDSCAPE_ARMS),
         ns=NOISE,
         backends=" ".join(NOISE["backends"]),
     shell:
-        "python {SCRIPTS}/noise_study.py --table {input.table} --metrics {input.metrics} "
+        "{params.step} --table {input.table} --metrics {input.metrics} "
         "--arms {params.arms} --runs-per-arm {params.ns[runs_per_arm]} "
-        "--backends {params.backends} --shots {params.ns[shots]} --out {output} > {log} 2>&1"
+        "--backends {params.backends} --shots {params.ns[shots]} "
+        "--seed {params.ns[seed]} --out {output} > {log} 2>&1"
 
 
 rule noise_table:
+    """Concatenate the per-dataset noise-study rows into one table."""
     input:
-        expand(res("noise/{dataset}.csv"), dataset=config["datasets"]),
+        expand(rules.noise_study.output[0], dataset=DATASETS),
     output:
         report(
             res("tables/noise.csv"), caption="../report/noise.rst", category="Tables"
@@ -38,6 +38,8 @@ rule noise_table:
     log:
         logs("noise_table.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
+    params:
+        step=step("concat_tables"),
     shell:
-        "python {SCRIPTS}/concat_tables.py --out {output} {input} > {log} 2>&1"
+        "{params.step} --out {output} {input} > {log} 2>&1"

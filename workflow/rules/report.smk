@@ -1,9 +1,10 @@
 rule figures:
+    """Draw every figure of the report from the aggregated tables."""
     input:
         **optional_tables(),
-        runs=res("tables/runs.parquet"),
-        trajectories=res("tables/trajectories.parquet"),
-        landscapes=expand(res("landscape/{dataset}.npz"), dataset=config["datasets"]),
+        runs=rules.aggregate.output.runs,
+        trajectories=rules.aggregate.output.trajectories,
+        landscapes=expand(rules.landscape.output.npz, dataset=DATASETS),
     output:
         **{
             f: report(
@@ -16,26 +17,26 @@ rule figures:
     log:
         logs("figures.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=15,
     params:
-        noise=lambda wc, input: (
-            f"--noise {input.noise}" if "noise" in input.keys() else ""
-        ),
+        step=step("figures"),
+        figures=get_figure_args,
+        noise=get_noise_arg,
     shell:
-        "python {SCRIPTS}/figures.py --runs {input.runs} --trajectories {input.trajectories} "
-        "--landscapes {input.landscapes} {params.noise} --outdir {RESULTS}/figures "
-        "> {log} 2>&1"
+        "{params.step} --runs {input.runs} --trajectories {input.trajectories} "
+        "--landscapes {input.landscapes} {params.noise} {params.figures} > {log} 2>&1"
 
 
 rule claims:
+    """Decide each of the paper's claims (supported / refuted / cannot tell) with its numbers."""
     input:
         **optional_tables(),
-        runs=res("tables/runs.parquet"),
-        variance=res("tables/variance.csv"),
-        landscape=res("tables/landscape.csv"),
+        runs=rules.aggregate.output.runs,
+        variance=rules.aggregate.output.variance,
+        landscape=rules.landscape_table.output[0],
     output:
         report(
             res("tables/claims.csv"), caption="../report/claims.rst", category="Tables"
@@ -43,28 +44,31 @@ rule claims:
     log:
         logs("claims.log"),
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
     params:
-        noise=lambda wc, input: (
-            f"--noise {input.noise}" if "noise" in input.keys() else ""
-        ),
+        step=step("claims"),
+        noise=get_noise_arg,
+        n_boot=config["analysis"]["n_boot"],
+        seed=config["analysis"]["seed"],
     shell:
-        "python {SCRIPTS}/claims.py --runs {input.runs} --variance {input.variance} "
-        "--landscape {input.landscape} {params.noise} --out {output} > {log} 2>&1"
+        "{params.step} --runs {input.runs} --variance {input.variance} "
+        "--landscape {input.landscape} {params.noise} --n-boot {params.n_boot} "
+        "--seed {params.seed} --out {output} > {log} 2>&1"
 
 
 rule notebook:
+    """Run the report notebook on the tables with papermill and render it to HTML."""
     input:
         **optional_tables(),
-        runs=res("tables/runs.parquet"),
-        variance=res("tables/variance.csv"),
-        trajectories=res("tables/trajectories.parquet"),
-        landscape=res("tables/landscape.csv"),
-        claims=res("tables/claims.csv"),
-        landscapes=expand(res("landscape/{dataset}.npz"), dataset=config["datasets"]),
+        runs=rules.aggregate.output.runs,
+        variance=rules.aggregate.output.variance,
+        trajectories=rules.aggregate.output.trajectories,
+        landscape=rules.landscape_table.output[0],
+        claims=rules.claims.output[0],
+        landscapes=expand(rules.landscape.output.npz, dataset=DATASETS),
         notebook="notebooks/report.ipynb",
     output:
         executed=res("report/report.ipynb"),
@@ -77,18 +81,21 @@ rule notebook:
         logs("notebook.log"),
     retries: 2
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=20,
     params:
-        landscape_dir=lambda wc, input: str(Path(input.landscapes[0]).parent.resolve()),
-        noise=str(Path(res("tables/noise.csv")).resolve()),
+        step=step("render_notebook"),
+        landscape_dir=get_landscape_dir,
+        noise=get_noise_param,
+        n_boot=config["analysis"]["n_boot"],
+        seed=config["analysis"]["seed"],
     shell:
-        "python {SCRIPTS}/render_notebook.py --notebook {input.notebook} "
+        "{params.step} --notebook {input.notebook} "
         "--executed {output.executed} --html {output.html} "
         "-p runs_path {input.runs} -p variance_path {input.variance} "
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
         "-p claims_path {input.claims} -p landscape_dir {params.landscape_dir} "
-        "-p noise_path {params.noise} "
+        "{params.noise} -p n_boot {params.n_boot} -p seed {params.seed} "
         "> {log} 2>&1"

@@ -1,7 +1,8 @@
 rule train:
+    """Train one exact-mode arm (objective, λ, h) on one dataset for a batch of seeds."""
     input:
-        dataset=res("datasets/{dataset}.parquet"),
-        table=res("enumeration/{dataset}.npz"),
+        dataset=rules.dataset.output[0],
+        table=rules.enumerate_binns.output[0],
     output:
         metrics=res("runs/{dataset}/{arm}/{batch}.metrics.parquet"),
         trajectory=res("runs/{dataset}/{arm}/{batch}.trajectory.parquet"),
@@ -10,20 +11,22 @@ rule train:
     benchmark:
         res("benchmarks/train/{dataset}/{arm}/{batch}.tsv")
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=60,
     params:
-        arm=lambda wc: arm_json(wc),
-        seeds=lambda wc: " ".join(map(str, BATCHES[wc.batch])),
+        step=step("train"),
+        seeds=get_batch_seeds,
         layers=config["model"]["layers"],
-        training=json.dumps(config["training"]),
+        tr=config["training"],
     shell:
-        "python {SCRIPTS}/train.py --dataset {input.dataset} --table {input.table} "
-        "--arm '{params.arm}' --seeds {params.seeds} --layers {params.layers} "
-        "--training '{params.training}' --metrics {output.metrics} "
+        "{params.step} --dataset {input.dataset} --table {input.table} --arm {wildcards.arm} "
+        "--seeds {params.seeds} --layers {params.layers} --lr {params.tr[lr]} "
+        "--max-steps {params.tr[max_steps]} --min-steps {params.tr[min_steps]} "
+        "--window-frac {params.tr[window_frac]} --tol {params.tr[tol]} "
+        "--record-every {params.tr[record_every]} --metrics {output.metrics} "
         "--trajectory {output.trajectory} > {log} 2>&1"
 
 
@@ -34,32 +37,37 @@ if REMOTE:
 
 
 rule train_sampled:
+    """Train one arm from circuit shots only (as on hardware) for a batch of seeds."""
     input:
-        dataset=res("datasets/{dataset}.parquet"),
-        table=res("enumeration/{dataset}.npz"),
+        dataset=rules.dataset.output[0],
+        table=rules.enumerate_binns.output[0],
     output:
-        metrics=res("runs/{dataset}/{sarm}/{batch}.metrics.parquet"),
-        trajectory=res("runs/{dataset}/{sarm}/{batch}.trajectory.parquet"),
+        metrics=res("runs/{dataset}/{sarm}/{sbatch}.metrics.parquet"),
+        trajectory=res("runs/{dataset}/{sarm}/{sbatch}.trajectory.parquet"),
     log:
-        logs("train_sampled/{dataset}/{sarm}/{batch}.log"),
+        logs("train_sampled/{dataset}/{sarm}/{sbatch}.log"),
     benchmark:
-        res("benchmarks/train_sampled/{dataset}/{sarm}/{batch}.tsv")
+        res("benchmarks/train_sampled/{dataset}/{sarm}/{sbatch}.tsv")
     retries: 2
     conda:
-        "../../envs/qhnet.yaml"
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1500,
         runtime=120,
         ibm_jobs=1 if REMOTE else 0,
     params:
-        arm=lambda wc: json.dumps(SAMPLED_ARMS[wc.sarm].as_dict()),
-        seeds=lambda wc: " ".join(map(str, SAMPLED_BATCHES[wc.batch])),
+        step=step("train"),
+        seeds=get_sampled_batch_seeds,
         layers=config["model"]["layers"],
-        training=json.dumps(SAMPLED),
-        device=json.dumps(DEVICE),
+        sp=SAMPLED,
+        device=DEVICE["name"],
+        noise=opt(DEVICE["noise"]),
+        backend=opt(DEVICE["backend"]),
     shell:
-        "python {SCRIPTS}/train.py --dataset {input.dataset} --table {input.table} "
-        "--arm '{params.arm}' --seeds {params.seeds} --layers {params.layers} "
-        "--training '{params.training}' --device '{params.device}' "
+        "{params.step} --dataset {input.dataset} --table {input.table} --arm {wildcards.sarm} "
+        "--seeds {params.seeds} --layers {params.layers} --lr {params.sp[lr]} "
+        "--max-steps {params.sp[max_steps]} --record-every {params.sp[record_every]} "
+        "--shots {params.sp[shots]} --prior-samples {params.sp[prior_samples]} "
+        "--device {params.device} --noise {params.noise} --backend {params.backend} "
         "--metrics {output.metrics} --trajectory {output.trajectory} > {log} 2>&1"

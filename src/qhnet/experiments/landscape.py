@@ -16,14 +16,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qhnet import _jax  # noqa: F401
-from qhnet.circuit import check_layers, check_n_qubits, state
-from qhnet.objectives import check_objective, check_table, objective_terms
+from qhnet.engine.circuit import check_layers, check_n_qubits
+from qhnet.engine.objectives import check_objective, objective_value
+from qhnet.validation import check_int, check_number, check_random_state, check_table
 
 
 def random_directions(theta: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two Gaussian directions, each rescaled to the norm of ``theta``."""
-    rng = np.random.default_rng(seed)
+    rng = check_random_state(seed)
     norm = np.linalg.norm(theta)
     dirs = []
     for _ in range(2):
@@ -35,8 +35,7 @@ def random_directions(theta: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndar
 @lru_cache(maxsize=32)
 def _grid_fn(objective: str, n: int, layers: int):
     def loss(theta, ll, lam, h):
-        psi = state(theta)
-        return -objective_terms(psi * psi, ll, objective, lam, h)[0]
+        return -objective_value(theta, ll, objective, lam, h)
 
     return jax.jit(
         lambda thetas, ll, lam, h: jax.lax.map(lambda t: loss(t, ll, lam, h), thetas, batch_size=64)
@@ -65,16 +64,10 @@ def landscape(
     layers, n = theta.shape
     check_layers(layers)
     check_n_qubits(n)
-    ll = check_table(ll, n)
+    ll = check_table(ll, "ll", n)
     check_objective(objective, lam, h)
-    if not (np.isfinite(span) and span > 0):
-        raise ValueError(f"span must be a finite number > 0; got {span!r}")
-    if (
-        isinstance(resolution, bool)
-        or not isinstance(resolution, (int, np.integer))
-        or resolution < 3
-    ):
-        raise ValueError(f"resolution must be an integer >= 3; got {resolution!r}")
+    span = check_number(span, "span", minimum=0, include_min=False)
+    resolution = check_int(resolution, "resolution", minimum=3)
     d1, d2 = random_directions(theta, seed)
     alphas = np.linspace(-span, span, resolution)
     betas = np.linspace(-span, span, resolution)

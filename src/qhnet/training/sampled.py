@@ -48,21 +48,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qhnet import _jax  # noqa: F401
-from qhnet.circuit import check_layers, check_n_qubits, init_angles, state
-from qhnet.objectives import (
-    check_objective,
-    check_table,
-)
-from qhnet.training import (
-    ADAM_B1,
-    ADAM_B2,
-    ADAM_EPS,
-    TRAJECTORY_COLUMNS,
-    RunResult,
-    _check_positive_int,
-    records_fn,
-)
+from qhnet.engine.circuit import born, check_layers, check_n_qubits, check_thetas, init_angles
+from qhnet.engine.objectives import check_objective, kernel_apply
+from qhnet.training.exact import TRAJECTORY_COLUMNS, RunResult, records_fn
+from qhnet.training.optimisers import adam_ascent, adam_init
+from qhnet.validation import check_int, check_number, check_seeds, check_table
 
 SAMPLED_OBJECTIVES = ("mle", "selbo")
 
@@ -99,24 +89,8 @@ def step_rng(seed: int, step: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), _STREAM, int(step)])
 
 
-def bits_to_index(bits) -> np.ndarray:
-    """Rows of bits (..., n), wire 0 first, to indices k = Σ σ_i 2^(n−1−i) (int64)."""
-    bits = np.asarray(bits).astype(np.int64)
-    n = bits.shape[-1]
-    return bits @ (np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64))
-
-
-def _check_thetas(thetas) -> np.ndarray:
-    thetas = np.asarray(thetas, dtype=np.float64)
-    if thetas.ndim != 3 or thetas.shape[0] < 1:
-        raise ValueError(f"thetas must have shape (batch, layers, n_qubits); got {thetas.shape}")
-    if not np.all(np.isfinite(thetas)):
-        raise ValueError("thetas must be finite")
-    return thetas
-
-
 def _check_shots(shots, name: str = "shots", minimum: int = 1) -> int:
-    return _check_positive_int(shots, name, minimum)
+    return check_int(shots, name, minimum=minimum)
 
 
 # --------------------------------------------------------------------------- #
@@ -139,12 +113,12 @@ class ShotSource(Protocol):
 @lru_cache(maxsize=1)
 def _batch_probabilities():
     """Compiled θ-batch → Born probabilities; jit caches one executable per shape."""
-    return jax.jit(jax.vmap(lambda t: jnp.square(state(t))))
+    return jax.jit(jax.vmap(born))
 
 
 def batch_probabilities(thetas) -> np.ndarray:
     """Exact probabilities of a batch of circuits, shape (B, 2^n) (exact engine)."""
-    thetas = _check_thetas(thetas)
+    thetas = check_thetas(thetas)
     check_n_qubits(thetas.shape[2])
     return np.asarray(_batch_probabilities()(jnp.asarray(thetas)))
 
@@ -184,91 +158,9 @@ class SimulatedShots:
         return "SimulatedShots()"
 
 
-class DeviceShots:
-    """Shots from a PennyLane device (``devices.DEVICES``), one tape per circuit.
-
-    All circuits of a call go to the device in one ``qml.execute`` batch: one Aer
-    job on ``qiskit.aer``; one primitive job *per circuit* on ``qiskit.remote``
-    (the plugin's behaviour), i.e. 2·layers·n + 1 jobs per training step.
-    Each call builds the device with a seed drawn from ``rng`` (a fixed
-    simulator seed would repeat the same shots every call); on real hardware the
-    seed has no effect and runs are not reproducible. The backend and noise model
-    are resolved once per qubit count and reused.
-    """
-
-    def __init__(
-        self, device: str = "default.qubit", *, noise=None, backend=None, threads: int = 1
-    ):
-        from qhnet import devices
-
-        self.device = devices.check_device(device, noise=noise, backend=backend)
-        self.noise = noise
-        self.backend = backend
-        self.threads = _check_positive_int(threads, "threads")
-        self._resolved: dict[int, tuple] = {}
-
-    def _resolve(self, n: int):
-        from qhnet import devices
-
-        if n not in self._resolved:
-            noise = backend = None
-            if self.noise is not None:
-                noise = devices.noise_model(self.noise, n)
-            if self.device == "qiskit.remote":
-                backend = devices.resolve_backend(self.backend, n)
-            self._resolved[n] = (noise, backend)
-        return self._resolved[n]
-
-    def sample(self, thetas, shots: int, rng: np.random.Generator) -> np.ndarray:
-        import pennylane as qml
-
-        from qhnet import devices
-        from qhnet.circuit import ansatz
-
-        thetas = _check_thetas(thetas)
-        shots = _check_shots(shots)
-        n = thetas.shape[2]
-        noise, backend = self._resolve(n)
-        seed = int(rng.integers(2**31 - 1))
-        dev = devices.make_device(
-            self.device, n, noise=noise, backend=backend, seed=seed, threads=self.threads
-        )
-        wires = list(range(n))
-
-        def qfunc(t):
-            ansatz(t, wires=wires)
-            return qml.sample(wires=wires)
-
-        tapes = [qml.tape.make_qscript(qfunc, shots=shots)(t) for t in thetas]
-        results = qml.execute(tapes, dev, diff_method=None)
-        bits = np.stack([np.asarray(r).reshape(shots, n) for r in results])
-        return bits_to_index(bits)
-
-    def __repr__(self) -> str:
-        noise = self.noise if isinstance(self.noise, str) or self.noise is None else "<object>"
-        backend = (
-            self.backend if isinstance(self.backend, str) or self.backend is None else "<object>"
-        )
-        return f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r})"
-
-
 # --------------------------------------------------------------------------- #
 # kernel sums over samples
 # --------------------------------------------------------------------------- #
-
-
-def kernel_apply_np(v: np.ndarray, h: float) -> np.ndarray:
-    """K·v for k(σ,τ) = exp(−d_H/h) in O(n·2^n) (NumPy twin of objectives.kernel_apply)."""
-    v = np.asarray(v, dtype=np.float64)
-    n = v.shape[0].bit_length() - 1
-    a = math.exp(-1.0 / h)
-    for i in range(n):
-        x = v.reshape(2**i, 2, 2 ** (n - 1 - i))
-        out = np.empty_like(x)
-        out[:, 0] = x[:, 0] + a * x[:, 1]
-        out[:, 1] = a * x[:, 0] + x[:, 1]
-        v = out.reshape(-1)
-    return v
 
 
 class KernelSums:
@@ -294,7 +186,7 @@ class KernelSums:
         if method == "dense":
             c = np.zeros(2**n)
             c[self._uniq] = self._counts
-            self._dense = kernel_apply_np(c, h)
+            self._dense = kernel_apply(c, h)
 
     def __call__(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=np.int64)
@@ -442,7 +334,7 @@ def train_sampled(
 ) -> list[RunResult]:
     """Train one circuit per seed from shots only; same ``RunResult`` as ``training.train``.
 
-    Adam ascent (constants of training.py) on the parameter-shift gradient
+    Adam ascent (``qhnet.training.optimisers``) on the parameter-shift gradient
     estimate, for exactly ``max_steps`` steps: there is no convergence test,
     because the objective estimate is noisy and a change-over-window test would
     fire (or not) on shot noise (``steps == max_steps``, ``converged`` False).
@@ -459,24 +351,21 @@ def train_sampled(
     ll = check_table(ll)
     n = check_n_qubits(ll.shape[0].bit_length() - 1)
     layers = check_layers(layers)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
-    max_steps = _check_positive_int(max_steps, "max_steps")
-    record_every = _check_positive_int(record_every, "record_every")
+    lr = check_number(lr, "lr", minimum=0, include_min=False)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    record_every = check_int(record_every, "record_every", minimum=1)
     shots = _check_shots(shots, "shots", 2)
     if objective == "selbo":
-        prior_samples = _check_positive_int(prior_samples, "prior_samples", 2)
-    seeds = [int(s) for s in np.atleast_1d(seeds)]
-    if not seeds or any(s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
+        prior_samples = check_int(prior_samples, "prior_samples", minimum=2)
+    seeds = check_seeds(seeds)
     if theta0 is not None and len(seeds) != 1:
         raise ValueError("theta0 can only be given with a single seed")
     source = SimulatedShots() if source is None else source
     if not isinstance(source, ShotSource):
         raise ValueError(f"source must have a sample(thetas, shots, rng) method; got {source!r}")
     zeros = np.zeros_like(ll)
-    acc_train = zeros if acc_train is None else check_table(acc_train, n, name="acc_train")
-    acc_test = zeros if acc_test is None else check_table(acc_test, n, name="acc_test")
+    acc_train = zeros if acc_train is None else check_table(acc_train, "acc_train", n)
+    acc_test = zeros if acc_test is None else check_table(acc_test, "acc_test", n)
     lam_ = 0.0 if lam is None else float(lam)
     h_ = 1.0 if h is None else float(h)
     kw = dict(
@@ -491,20 +380,14 @@ def train_sampled(
         if th0.shape != (layers, n):
             raise ValueError(f"theta0 must have shape ({layers}, {n}); got {th0.shape}")
         theta = th0.copy()
-        m = np.zeros_like(theta)
-        v = np.zeros_like(theta)
+        m, v, _ = adam_init(theta)
         path = np.empty((max_steps + 1, layers, n))
         est = np.full((max_steps + 1, 3), np.nan)
         for step in range(max_steps):
             e = estimate(theta, ll, objective, rng=step_rng(seed, step), **kw)
             path[step] = theta
             est[step] = (e.objective, e.ell, e.mmd2)
-            t = step + 1
-            m = ADAM_B1 * m + (1 - ADAM_B1) * e.grad
-            v = ADAM_B2 * v + (1 - ADAM_B2) * e.grad * e.grad
-            mhat = m / (1 - ADAM_B1**t)
-            vhat = v / (1 - ADAM_B2**t)
-            theta = theta + lr * mhat / (np.sqrt(vhat) + ADAM_EPS)  # ascent
+            theta, m, v, _ = adam_ascent(theta, e.grad, m, v, step, lr)
         path[max_steps] = theta
         e = estimate(theta, ll, objective, rng=step_rng(seed, max_steps), grad=False, **kw)
         est[max_steps] = (e.objective, e.ell, e.mmd2)

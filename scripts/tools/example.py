@@ -11,10 +11,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from qhnet.binn import enumerate_tables, global_optimum, predictive_matrix
-from qhnet.circuit import probabilities
-from qhnet.datasets import DATASETS, make_dataset
-from qhnet.evaluation import evaluate
+from qhnet.analysis.evaluation import evaluate
+from qhnet.engine.circuit import probabilities
+from qhnet.model.binn import enumerate_tables, global_optimum, predictive_matrix
+from qhnet.model.datasets import DATASETS, make_dataset
 from qhnet.training import train
 
 

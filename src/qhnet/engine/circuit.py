@@ -23,27 +23,47 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qhnet import _jax  # noqa: F401  (configures JAX: float64, one thread, cache)
-
-MAX_EXACT_QUBITS = 24
+from qhnet.engine._jax import materialise
+from qhnet.limits import MAX_EXACT_QUBITS
+from qhnet.validation import check_array, check_int, check_random_state
 
 
 def check_n_qubits(n: int, *, name: str = "n_qubits", max_qubits: int = MAX_EXACT_QUBITS) -> int:
-    """Validate a qubit count for the exact engine (2^n amplitudes must fit)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name} must be a positive integer; got {n!r}")
+    """Validate a qubit count for the exact engine (2^n amplitudes must fit).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer >= 1, or exceeds ``max_qubits``
+        (``qhnet.limits.MAX_EXACT_QUBITS`` by default).
+    """
+    n = check_int(n, name, minimum=1)
     if n > max_qubits:
         raise ValueError(
             f"{name} must be at most {max_qubits} for exact mode (2^{n} amplitudes); got {n}. "
             "Use sampled mode for larger circuits."
         )
-    return int(n)
+    return n
 
 
 def check_layers(layers: int) -> int:
-    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
-        raise ValueError(f"layers must be an integer >= 1; got {layers!r}")
-    return int(layers)
+    """Validate a circuit depth: an integer >= 1."""
+    return check_int(layers, "layers", minimum=1)
+
+
+def check_thetas(thetas) -> np.ndarray:
+    """A finite batch of angle arrays, shape (batch >= 1, layers, n_qubits)."""
+    thetas = check_array(thetas, "thetas")
+    if thetas.ndim != 3 or thetas.shape[0] < 1:
+        raise ValueError(f"thetas must have shape (batch, layers, n_qubits); got {thetas.shape}")
+    return thetas
+
+
+def bits_to_index(bits) -> np.ndarray:
+    """Rows of bits (..., n), wire 0 first, to basis indices k = Σ σ_i 2^(n−1−i) (int64)."""
+    bits = np.asarray(bits).astype(np.int64)
+    n = bits.shape[-1]
+    return bits @ (np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64))
 
 
 def cnot_pairs(n: int) -> list[tuple[int, int]]:
@@ -55,7 +75,7 @@ def init_angles(n: int, layers: int, seed: int) -> np.ndarray:
     """Initial angles i.i.d. Uniform[0, 2π), shape (layers, n), fixed by ``seed``."""
     check_n_qubits(n, max_qubits=10**6)
     check_layers(layers)
-    rng = np.random.default_rng(seed)
+    rng = check_random_state(seed)
     return rng.uniform(0.0, 2.0 * np.pi, size=(layers, n))
 
 
@@ -104,20 +124,6 @@ def cnot_layer_permutation(n: int) -> np.ndarray:
     return perm.astype(np.int32)
 
 
-def _materialise(x: jax.Array) -> jax.Array:
-    """``x`` unchanged, but computed into its own buffer inside a jitted function.
-
-    XLA:CPU fuses cheap producers into every consumer and then recomputes them
-    per output element: left alone, it evaluates cos θ/2 once per amplitude in
-    every RY pass, or the 2^(n/2)-long half of a product state once per
-    amplitude. A reduction is a fusion boundary (and ``optimization_barrier`` is
-    dropped on CPU), so ``x`` is written as a sum over a stacked zero: exact,
-    and the consumer then reads ``x`` from memory. The reduction is a pass of
-    its own: for small arrays only.
-    """
-    return jnp.sum(jnp.stack([x, jnp.zeros_like(x)]), axis=0)
-
-
 def _bit_table(m: int) -> np.ndarray:
     """(2^m, m) array of the bits of 0…2^m−1, most significant first."""
     return (np.arange(2**m)[:, None] >> np.arange(m - 1, -1, -1)[None, :]) & 1
@@ -137,7 +143,7 @@ def _half_product(cs: jax.Array, offset: int, m: int) -> jax.Array:
     """⊗ of the rows (cos θ_i/2, sin θ_i/2), i = offset…offset+m−1: length 2^m.
 
     One gather and one product-reduce, so the result is materialised (see
-    ``_materialise``) and the amplitudes built from it cost one multiply each.
+    ``materialise``) and the amplitudes built from it cost one multiply each.
     """
     if m == 0:
         return jnp.ones((1,), cs.dtype)
@@ -161,47 +167,8 @@ def _mix(psi: jax.Array, c: jax.Array, s: jax.Array, m: int) -> jax.Array:
 
 def _cos_sin(theta: jax.Array) -> tuple[jax.Array, jax.Array]:
     half = theta / 2
-    cs = _materialise(jnp.stack([jnp.cos(half), jnp.sin(half)]))
+    cs = materialise(jnp.stack([jnp.cos(half), jnp.sin(half)]))
     return cs[0], cs[1]
-
-
-def _ry_all(psi: jax.Array, theta_layer: jax.Array, n: int) -> jax.Array:
-    """Apply RY(θ_i) to every qubit i of a real state vector of length 2^n."""
-    c, s = _cos_sin(theta_layer)
-    return _mix(psi, c, s, n)
-
-
-@lru_cache(maxsize=32)
-def _permuter(n: int):
-    """ψ ↦ ψ[perm] for the CNOT layer, with its transpose (the inverse gather) as VJP.
-
-    JAX would differentiate a gather into a scatter-add; a permutation's
-    transpose is just the inverse permutation, which is cheaper.
-    """
-    perm = cnot_layer_permutation(n)
-    inv = np.argsort(perm).astype(np.int32)
-
-    @jax.custom_vjp
-    def permute(x):
-        return x[perm]
-
-    def fwd(x):
-        return x[perm], None
-
-    def bwd(_, g):
-        return (g[inv],)
-
-    permute.defvjp(fwd, bwd)
-    return permute
-
-
-def _product_state(theta_layer: jax.Array) -> jax.Array:
-    """RY layer on |0…0⟩: the product state ⊗_i (cos θ_i/2, sin θ_i/2), flattened."""
-    n = theta_layer.shape[0]
-    c, s = _cos_sin(theta_layer)
-    cs = jnp.stack([c, s], axis=-1)
-    left, right = _half_product(cs, 0, n // 2), _half_product(cs, n // 2, n - n // 2)
-    return (left[:, None] * right[None, :]).reshape(-1)
 
 
 # --- the exact engine ---------------------------------------------------------------
@@ -329,7 +296,7 @@ def _factored_state(theta: jax.Array) -> jax.Array:
         u, w = _cnot_factors(u, w, n)
     # materialised: XLA may turn a thin product into multiply-adds and would then
     # recompute the factors once per amplitude
-    return (_materialise(u) @ _materialise(w).T).reshape(-1)
+    return (materialise(u) @ materialise(w).T).reshape(-1)
 
 
 def _tail_fwd(psi: jax.Array, c: jax.Array, s: jax.Array):
@@ -401,8 +368,30 @@ def state(theta: jax.Array) -> jax.Array:
     return psi
 
 
+def born(theta: jax.Array) -> jax.Array:
+    """Born probabilities |⟨σ|U(θ)|0…0⟩|² for all σ: pure JAX, traceable, differentiable."""
+    psi = state(theta)
+    return psi * psi
+
+
 def probabilities(theta) -> jax.Array:
-    """Born probabilities q_θ(σ) for all 2^n bitstrings (exact engine)."""
+    """Born probabilities q_θ(σ) for all 2^n bitstrings (exact engine), checked and compiled.
+
+    Parameters
+    ----------
+    theta : array, shape (layers, n_qubits)
+        Circuit angles.
+
+    Returns
+    -------
+    jax.Array, shape (2**n_qubits,)
+        q_θ(σ) in PennyLane's basis order (wire 0 most significant).
+
+    Raises
+    ------
+    ValueError
+        If ``theta`` is not 2-D or has more qubits than exact mode allows.
+    """
     theta = jnp.asarray(theta, dtype=jnp.float64)
     if theta.ndim != 2:
         raise ValueError(f"theta must have shape (layers, n_qubits); got {theta.shape}")
@@ -410,10 +399,7 @@ def probabilities(theta) -> jax.Array:
     return _probabilities_jit(theta)
 
 
-@jax.jit
-def _probabilities_jit(theta):
-    psi = state(theta)
-    return psi * psi
+_probabilities_jit = jax.jit(born)
 
 
 def probabilities_pennylane(theta, device: str = "default.qubit", **device_kwargs) -> np.ndarray:

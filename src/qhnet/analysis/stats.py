@@ -84,7 +84,7 @@ def normalise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def parse_arm(arm: str) -> dict:
-    """Objective, mode, λ and h label from an arm name (qhnet.sweep.arm_name)."""
+    """Objective, mode, λ and h label from an arm name (qhnet.experiments.sweep.arm_name)."""
     m = _ARM_RE.match(str(arm))
     if not m:
         return {"objective": None, "mode": "exact", "lam": math.nan, "h_label": ""}
@@ -161,7 +161,7 @@ def _rng(seed: int, *key) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(repr(key).encode())])
 
 
-def _finite(x) -> np.ndarray:
+def finite(x) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     return x[np.isfinite(x)]
 
@@ -172,7 +172,7 @@ def _std_ddof1(x, axis=-1):
 
 def bootstrap_std_ci(x, n_boot: int = N_BOOT, rng=None) -> tuple[float, float]:
     """Percentile bootstrap 95 % CI of the std (ddof 1); NaN below 3 values."""
-    x = _finite(x)
+    x = finite(x)
     if len(x) < 3:
         return math.nan, math.nan
     res = sps.bootstrap(
@@ -183,7 +183,7 @@ def bootstrap_std_ci(x, n_boot: int = N_BOOT, rng=None) -> tuple[float, float]:
 
 def bootstrap_mean_diff(a, b=None, n_boot: int = N_BOOT, rng=None) -> tuple[float, float, float]:
     """mean(a) − mean(b) (or mean(a) if b is None: paired differences) and its 95 % CI."""
-    a = _finite(a)
+    a = finite(a)
     if b is None:
         if len(a) < 2:
             return (float(a.mean()) if len(a) else math.nan), math.nan, math.nan
@@ -192,7 +192,7 @@ def bootstrap_mean_diff(a, b=None, n_boot: int = N_BOOT, rng=None) -> tuple[floa
         )
         diff = float(a.mean())
     else:
-        b = _finite(b)
+        b = finite(b)
         if len(a) < 2 or len(b) < 2:
             return math.nan, math.nan, math.nan
 
@@ -208,7 +208,7 @@ def bootstrap_mean_diff(a, b=None, n_boot: int = N_BOOT, rng=None) -> tuple[floa
 
 def brown_forsythe(x, y) -> tuple[float, float]:
     """Levene's test with the median (Brown–Forsythe); NaN when undefined (both constant)."""
-    x, y = _finite(x), _finite(y)
+    x, y = finite(x), finite(y)
     if len(x) < 2 or len(y) < 2:
         return math.nan, math.nan
     with warnings.catch_warnings():
@@ -219,7 +219,7 @@ def brown_forsythe(x, y) -> tuple[float, float]:
 
 def welch_p(x, y) -> float:
     """Welch t-test p; for two constant samples 1 if equal means, else 0."""
-    x, y = _finite(x), _finite(y)
+    x, y = finite(x), finite(y)
     if len(x) < 2 or len(y) < 2:
         return math.nan
     if np.ptp(x) == 0 and np.ptp(y) == 0:
@@ -256,7 +256,7 @@ def _lam(x) -> str:
     return "" if not np.isfinite(x) else f"λ={x:g}"
 
 
-def _same(a: float, b: float) -> bool:
+def same_value(a: float, b: float) -> bool:
     return (np.isnan(a) and np.isnan(b)) or (np.isfinite(a) and np.isfinite(b) and np.isclose(a, b))
 
 
@@ -327,8 +327,8 @@ def variance_table(
         is_mle = ctx["objective"] == "mle"
         extra = context(g)
         for metric in metrics:
-            x = _finite(g[metric]) if metric in g.columns else np.array([])
-            r = _finite(ref[metric]) if metric in ref.columns else np.array([])
+            x = finite(g[metric]) if metric in g.columns else np.array([])
+            r = finite(ref[metric]) if metric in ref.columns else np.array([])
             n = len(x)
             std = float(np.std(x, ddof=1)) if n >= 2 else math.nan
             std_mle = float(np.std(r, ddof=1)) if len(r) >= 2 else math.nan
@@ -552,7 +552,7 @@ def lambda_table(runs: pd.DataFrame, metric: str = PRIMARY_METRIC) -> pd.DataFra
     rows = []
     for part in parts:
         for (d, obj, lam), g in part.groupby(["dataset", "objective", "lam"], sort=True):
-            x = _finite(g[metric])
+            x = finite(g[metric])
             rows.append(
                 {
                     "dataset": d,
@@ -588,7 +588,7 @@ def _values(runs, dataset, objective, lam, metric=PRIMARY_METRIC, selbo_paper=Tr
     ex = exact_runs(runs)
     src = paper_bandwidth(ex) if objective == "selbo" and selbo_paper else ex
     g = src[(src["dataset"] == dataset) & (src["objective"] == objective)]
-    return _finite(g[np.isclose(g["lam"], lam)][metric])
+    return finite(g[np.isclose(g["lam"], lam)][metric])
 
 
 def comparable_table(runs: pd.DataFrame, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
@@ -724,7 +724,7 @@ def bandwidth_table(runs: pd.DataFrame, metric: str = PRIMARY_METRIC) -> pd.Data
     rows = []
     for (d, lam), g in sel.groupby(["dataset", "lam"], sort=True):
         by_h = {h: gg for h, gg in g.groupby("h", sort=True)}
-        groups = [_finite(gg[metric]) for gg in by_h.values()]
+        groups = [finite(gg[metric]) for gg in by_h.values()]
         means = {h: float(x.mean()) for h, x in zip(by_h, groups, strict=True) if len(x)}
         labels = {
             h: (gg["h_label"].iloc[0] if "h_label" in gg else f"{h:g}") for h, gg in by_h.items()
@@ -807,10 +807,10 @@ def sampled_table(runs: pd.DataFrame, n_boot: int = N_BOOT, seed: int = 0) -> pd
         twin = exact[
             (exact["dataset"] == d)
             & (exact["objective"] == obj)
-            & exact["lam"].map(lambda v, lam=lam: _same(v, lam))
-            & exact["h"].map(lambda v, h=h: _same(v, h))
+            & exact["lam"].map(lambda v, lam=lam: same_value(v, lam))
+            & exact["h"].map(lambda v, h=h: same_value(v, h))
         ]
-        s, e = _finite(g[PRIMARY_METRIC]), _finite(twin[PRIMARY_METRIC])
+        s, e = finite(g[PRIMARY_METRIC]), finite(twin[PRIMARY_METRIC])
         diff, lo, hi = bootstrap_mean_diff(s, e, n_boot, _rng(seed, "sampled", d, arm))
         enough = len(s) >= MIN_SEEDS and len(e) >= MIN_SEEDS
         rows.append(
@@ -861,7 +861,7 @@ def noise_table(noise_df: pd.DataFrame, n_boot: int = N_BOOT, seed: int = 0) -> 
             else g["acc_test_exact"]
         )
         base = base.fillna(g["acc_test_exact"])
-        d = _finite(g["acc_test_sampled"].to_numpy() - base.to_numpy())
+        d = finite(g["acc_test_sampled"].to_numpy() - base.to_numpy())
         mean, lo, hi = bootstrap_mean_diff(d, None, n_boot, _rng(seed, "noise", *key))
         rows.append(
             {

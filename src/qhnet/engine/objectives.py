@@ -13,51 +13,39 @@ K·u = ((1 + a)/2)^n·1; the 2^n × 2^n matrix is never built.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from qhnet import _jax  # noqa: F401
-from qhnet.circuit import _materialise
+from qhnet.engine._jax import materialise
+from qhnet.engine.circuit import born
+from qhnet.validation import check_choice, check_number, n_qubits_of
 
 OBJECTIVES = ("mle", "elbo", "selbo")
 
 
 def check_objective(objective: str, lam: float | None = None, h: float | None = None) -> str:
-    """Validate an objective name and its hyperparameters; return the name."""
-    if objective not in OBJECTIVES:
-        raise ValueError(
-            f"objective must be one of {', '.join(map(repr, OBJECTIVES))}; got {objective!r}"
-        )
+    """Validate an objective name and its hyperparameters; return the name.
+
+    Raises
+    ------
+    ValueError
+        For an unknown objective, λ missing / negative / not finite (ELBO, SELBO)
+        or h missing / not > 0 (SELBO).
+    """
+    check_choice(objective, "objective", OBJECTIVES)
     if objective in ("elbo", "selbo"):
-        if lam is None or not np.isfinite(lam) or lam < 0:
-            raise ValueError(f"lam (λ) must be a finite number >= 0 for {objective}; got {lam!r}")
+        if lam is None:
+            raise ValueError(f"lam (λ) must be a finite number >= 0 for {objective}; got None")
+        check_number(lam, "lam (λ)", minimum=0)
     if objective == "selbo":
-        if h is None or not np.isfinite(h) or h <= 0:
-            raise ValueError(f"h (MMD bandwidth) must be a finite number > 0 for selbo; got {h!r}")
+        if h is None:
+            raise ValueError("h (MMD bandwidth) must be a finite number > 0 for selbo; got None")
+        check_number(h, "h (MMD bandwidth)", minimum=0, include_min=False)
     return objective
-
-
-def check_table(ll, n_qubits: int | None = None, *, name: str = "ll") -> np.ndarray:
-    """A cost table must be a finite vector of length 2^n (n = n_qubits if given)."""
-    ll = np.asarray(ll, dtype=np.float64)
-    size = ll.shape[0] if ll.ndim == 1 else -1
-    if ll.ndim != 1 or size < 2 or size & (size - 1):
-        raise ValueError(f"{name} must be a 1-D table of length 2^n; got shape {ll.shape}")
-    if n_qubits is not None and size != 2**n_qubits:
-        raise ValueError(
-            f"{name} must have length 2^{n_qubits} = {2**n_qubits} for {n_qubits} qubits; "
-            f"got {size}"
-        )
-    if not np.all(np.isfinite(ll)):
-        raise ValueError(f"{name} must contain only finite values")
-    return ll
-
-
-def n_qubits_of(table_len: int) -> int:
-    return int(table_len).bit_length() - 1
 
 
 def expected(q, table):
@@ -132,13 +120,23 @@ def entropy(q):
 
 
 def kernel_apply(v, h):
-    """K·v for the Hamming kernel k(σ,τ) = exp(−d_H(σ,τ)/h), in O(n·2^n)."""
+    """K·v for the Hamming kernel k(σ,τ) = exp(−d_H(σ,τ)/h), in O(n·2^n).
+
+    K = ⊗_i [[1, a], [a, 1]] with a = e^{−1/h}: one 2×2 pass per bit. Works on
+    JAX arrays (traceable, differentiable) and on NumPy arrays (plain NumPy, no
+    JAX dispatch), so the exact objectives, the evaluation and the shot
+    estimators share this one implementation.
+    """
     n = n_qubits_of(v.shape[0])
-    a = _materialise(jnp.exp(-1.0 / jnp.asarray(h, dtype=v.dtype)))  # not once per element
+    if isinstance(v, np.ndarray):
+        xp, a = np, math.exp(-1.0 / float(h))
+    else:
+        xp = jnp
+        a = materialise(jnp.exp(-1.0 / jnp.asarray(h, dtype=v.dtype)))  # not once per element
     for i in range(n):
         x = v.reshape(2**i, 2, 2 ** (n - 1 - i))
         x0, x1 = x[:, 0:1, :], x[:, 1:2, :]
-        v = jnp.concatenate([x0 + a * x1, a * x0 + x1], axis=1).reshape(-1)
+        v = xp.concatenate([x0 + a * x1, a * x0 + x1], axis=1).reshape(-1)
     return v
 
 
@@ -206,8 +204,21 @@ def reference_bandwidth(n: int) -> float:
     return n / 4.0
 
 
-def max_entropy(n: int) -> float:
-    return n * math.log(2.0)
+def objective_value(theta, ll, objective: str, lam, h):
+    """J(θ) of the circuit with angles ``theta`` (exact engine): the one definition.
+
+    Training, landscapes and benchmarks all evaluate J through this function.
+    ``objective`` is static; ``ll``, ``lam`` and ``h`` are traced.
+    """
+    return objective_terms(born(theta), ll, objective, lam, h)[0]
+
+
+@lru_cache(maxsize=64)
+def value_and_grad_fn(objective: str):
+    """Compiled (θ, ll, λ, h) → (J, dJ/dθ); jit caches one executable per shape."""
+    return jax.jit(
+        jax.value_and_grad(lambda theta, ll, lam, h: objective_value(theta, ll, objective, lam, h))
+    )
 
 
 # --- brute-force references (small n only; used by tests) -----------------------

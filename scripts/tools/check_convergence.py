@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from qhnet.binn import enumerate_tables
-from qhnet.circuit import probabilities
-from qhnet.datasets import make_dataset
+from qhnet.engine.circuit import probabilities
 from qhnet.io import write_frame
+from qhnet.model.binn import enumerate_tables
+from qhnet.model.datasets import make_dataset
 from qhnet.training import train
 
 

@@ -3,7 +3,7 @@
 Figures are built on ``matplotlib.figure.Figure`` directly, not through pyplot:
 no GUI backend is touched (Agg renders them when saved), nothing accumulates in
 pyplot's global state when many are made, and they still display in a notebook.
-Which runs a figure shows is decided by ``qhnet.stats`` (exact mode, main circuit
+Which runs a figure shows is decided by ``qhnet.analysis.stats`` (exact mode, main circuit
 depth, SELBO at the paper's h = n/4), so figures and tables agree.
 """
 
@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
-from qhnet import stats
+from qhnet.analysis import stats
+from qhnet.io import atomic_path
 
 PALETTE = {"mle": "#4C72B0", "elbo": "#DD8452", "selbo": "#55A868"}
 MODE_PALETTE = {"exact": "#8172B3", "sampled": "#C44E52"}
@@ -83,16 +84,16 @@ def config_label(
     return name + ("" if mode == "exact" else f" ({mode})")
 
 
-def save_figure(fig: Figure, path, dpi: int = 100) -> Path:
-    """Write a figure (format from the suffix), creating the folder."""
+def save_figure(fig: Figure, path, dpi: int = 110) -> Path:
+    """Write a figure atomically (format from the suffix), creating the folder."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=dpi, bbox_inches="tight")
     return path
 
 
 def _mle_band(ax, values, label: str = "MLE mean ± std") -> None:
-    v = stats._finite(values)
+    v = stats.finite(values)
     if len(v) == 0:
         return
     m, s = v.mean(), (v.std(ddof=1) if len(v) > 1 else 0.0)
@@ -101,7 +102,7 @@ def _mle_band(ax, values, label: str = "MLE mean ± std") -> None:
 
 
 def _log_xlim(axes, lams) -> None:
-    lams = stats._finite(lams)
+    lams = stats.finite(lams)
     lams = lams[lams > 0]
     if len(lams):
         for ax in np.ravel(axes):
@@ -188,7 +189,7 @@ def fig_accuracy_distributions(runs: pd.DataFrame, metric: str = stats.PRIMARY_M
                 ax.text(i, 0.5, "no runs", transform=trans, ha="center", fontsize=8, color="0.4")
                 continue
             ctx = stats.context(x)
-            v = stats._finite(x[metric])
+            v = stats.finite(x[metric])
             txt = f"σ={np.std(v, ddof=1):.3f}" if len(v) > 1 else "σ=n/a"
             if ctx["collapsed"]:
                 txt += "\ncollapsed"
@@ -331,23 +332,13 @@ def fig_selbo_bandwidth(runs: pd.DataFrame, metric: str = stats.PRIMARY_METRIC) 
 def load_landscape(path) -> dict:
     """One landscape .npz (scripts/landscape.py) as {dataset, alphas, betas, objectives}."""
     with np.load(path, allow_pickle=False) as z:
-        raw = z["meta"] if "meta" in z.files else np.asarray("{}")
-        meta = json.loads(raw.item().decode() if isinstance(raw.item(), bytes) else str(raw.item()))
+        meta = json.loads(str(z["meta"]))
         alphas, betas = np.asarray(z["alphas"]), np.asarray(z["betas"])
         losses = {
             o: np.asarray(z[f"{o}_loss"]) for o in stats.OBJECTIVE_ORDER if f"{o}_loss" in z.files
         }
-    per = meta.get("objectives", meta)
-    objectives = {}
-    for obj, loss in losses.items():
-        m = dict(per.get(obj, {})) if isinstance(per.get(obj, {}), dict) else {}
-        if "rel_mean_abs_laplacian" not in m:
-            from qhnet.landscape import roughness  # lazy: imports JAX
-
-            m.update(roughness(loss, float(alphas[1] - alphas[0])))
-        objectives[obj] = {"loss": loss, "meta": m}
-    name = meta.get("dataset") or Path(path).stem
-    return {"dataset": name, "alphas": alphas, "betas": betas, "objectives": objectives}
+    objectives = {obj: {"loss": loss, "meta": dict(meta[obj])} for obj, loss in losses.items()}
+    return {"dataset": Path(path).stem, "alphas": alphas, "betas": betas, "objectives": objectives}
 
 
 @_styled
@@ -548,15 +539,19 @@ def fig_sampled_vs_exact(runs: pd.DataFrame, metric: str = stats.PRIMARY_METRIC)
     fig, axes = _figure(1, len(datasets), max(4.2, 1.1 * (2 + 2 * n_cfg)), 3.6, sharey=True)
     for ax, d in zip(axes[0], datasets, strict=True):
         parts = [ex[(ex["dataset"] == d) & (ex["objective"] == "mle")]]
-        best = lt[(lt["dataset"] == d) & (lt["objective"] == "elbo") & lt["best"]]
+        best = (
+            lt[(lt["dataset"] == d) & (lt["objective"] == "elbo") & lt["best"]]
+            if not lt.empty
+            else lt
+        )
         if not best.empty:
             e = ex[(ex["dataset"] == d) & (ex["objective"] == "elbo")]
             parts.append(e[np.isclose(e["lam"], best["lam"].iloc[0])].assign(best=True))
         for _, g in runs[(runs["dataset"] == d) & (runs["mode"] == "sampled")].groupby("arm"):
             obj, lam, h = g["objective"].iloc[0], g["lam"].iloc[0], g["h"].iloc[0]
             twin = ex[(ex["dataset"] == d) & (ex["objective"] == obj)]
-            twin = twin[twin["lam"].map(lambda v, lam=lam: stats._same(v, lam))]
-            twin = twin[twin["h"].map(lambda v, h=h: stats._same(v, h))]
+            twin = twin[twin["lam"].map(lambda v, lam=lam: stats.same_value(v, lam))]
+            twin = twin[twin["h"].map(lambda v, h=h: stats.same_value(v, h))]
             parts += [twin, g]
         long = pd.concat(parts, ignore_index=True)
         best_flag = long.get("best", pd.Series(False, index=long.index)).eq(True)
@@ -598,3 +593,23 @@ def fig_sampled_vs_exact(runs: pd.DataFrame, metric: str = stats.PRIMARY_METRIC)
         if ax is not axes[0, 0] and ax.get_legend() is not None:
             ax.get_legend().remove()
     return fig
+
+
+#: Every figure the report can show, by the name the workflow gives it, and what
+#: it is drawn from (``tables`` keys: runs, trajectories, landscapes, noise).
+FIGURES = {
+    "accuracy_distributions": lambda t: fig_accuracy_distributions(t["runs"]),
+    "accuracy_vs_lambda": lambda t: fig_accuracy_vs_lambda(t["runs"]),
+    "selbo_bandwidth": lambda t: fig_selbo_bandwidth(t["runs"]),
+    "landscapes": lambda t: fig_landscapes(t["landscapes"]),
+    "training_curves": lambda t: fig_training_curves(t["trajectories"]),
+    "sampled_vs_exact": lambda t: fig_sampled_vs_exact(t["runs"]),
+    "noise": lambda t: fig_noise(t["noise"]),
+}
+
+
+def draw(name: str, tables: dict) -> Figure:
+    """The figure ``name`` (a key of ``FIGURES``) drawn from ``tables``."""
+    if name not in FIGURES:
+        raise ValueError(f"figure must be one of {', '.join(FIGURES)}; got {name!r}")
+    return FIGURES[name](tables)

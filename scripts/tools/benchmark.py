@@ -36,7 +36,7 @@ run
     persistent compilation cache. Capped at ``--run-cap`` s per path.
 
 Time is wall-clock on one thread: BLAS/OpenMP are limited to one thread, XLA
-runs single-threaded (``qhnet._jax``), and the process (and its subprocesses)
+runs single-threaded (``qhnet.engine._jax``), and the process (and its subprocesses)
 is pinned to one CPU (``--cpu``). The persistent JAX cache is off in the main
 process, so the compile times are cold.
 """
@@ -161,9 +161,9 @@ def build_qhnet(objective, n, layers, ll):
     import jax
     import jax.numpy as jnp
 
-    from qhnet.training import value_and_grad_fn
+    from qhnet.engine.objectives import value_and_grad_fn
 
-    fn = value_and_grad_fn(objective, n, layers)
+    fn = value_and_grad_fn(objective)
     ll_j, lam, h = jnp.asarray(ll), jnp.float64(LAM), jnp.float64(bandwidth(n))
 
     def step(theta):
@@ -212,7 +212,7 @@ def build_pl_autograd(objective, n, layers, ll):
     from autograd import value_and_grad
     from pennylane import numpy as pnp
 
-    from qhnet.circuit import ansatz
+    from qhnet.engine.circuit import ansatz
 
     dev = qml.device("default.qubit", wires=n)
 
@@ -239,7 +239,7 @@ def build_pl_jax(objective, n, layers, ll):
     import jax.numpy as jnp
     import pennylane as qml
 
-    from qhnet.circuit import ansatz
+    from qhnet.engine.circuit import ansatz
 
     dev = qml.device("default.qubit", wires=n)
 
@@ -265,7 +265,7 @@ def build_lightning_adjoint(objective, n, layers, ll):
     import scipy.sparse as sp
     from pennylane import numpy as pnp
 
-    from qhnet.circuit import ansatz
+    from qhnet.engine.circuit import ansatz
 
     dev = qml.device("lightning.qubit", wires=n)
 
@@ -363,7 +363,7 @@ def exact_section(
     ns, layer_list, objectives, paths, rounds, target, cap, log, exclude=None, compile_cap=90.0
 ):
     """Rows of the exact section; ``exclude(path, n, layers, objective)`` → reason to skip."""
-    from qhnet.circuit import init_angles
+    from qhnet.engine.circuit import init_angles
 
     rows = []
     skip: dict[tuple, str] = {}  # (path, layers, objective) -> reason, for larger n
@@ -514,7 +514,7 @@ def plain_sampled_estimator(idx, y, ll, lam, h, n):
 def build_plain_sampled(n, layers, ll, shots, prior):
     import pennylane as qml
 
-    from qhnet.circuit import ansatz
+    from qhnet.engine.circuit import ansatz
 
     dev = qml.device("default.qubit", wires=n, seed=12345)
 
@@ -539,15 +539,17 @@ def build_plain_sampled(n, layers, ll, shots, prior):
 
 
 def sampled_section(n, layers, shot_list, rounds, target, log) -> list[dict]:
-    from qhnet.circuit import init_angles
+    from qhnet.engine.circuit import init_angles
 
     try:
-        from qhnet import sampled
+        from qhnet.training import sampled
     except ImportError as exc:
         sampled = None
-        missing = f"qhnet.sampled not importable: {exc}"
+        missing = f"qhnet.training.sampled not importable: {exc}"
     else:
-        missing = None if hasattr(sampled, "estimate") else "qhnet.sampled has no estimate()"
+        missing = (
+            None if hasattr(sampled, "estimate") else "qhnet.training.sampled has no estimate()"
+        )
     rows = []
     ll = random_table(n)
     theta = init_angles(n, layers, THETA_SEED)
@@ -561,7 +563,9 @@ def sampled_section(n, layers, shot_list, rounds, target, log) -> list[dict]:
             calls["qhnet_sampled"] = lambda rng=rng_q, kw=kw: sampled.estimate(
                 theta, ll, "selbo", rng=rng, **kw
             )
-            dq = sampled.DeviceShots("default.qubit")
+            from qhnet.devices.shots import DeviceShots
+
+            dq = DeviceShots("default.qubit")
             rng_d = np.random.default_rng(2)
             calls["qhnet_sampled_dq"] = lambda rng=rng_d, kw=kw, dq=dq: sampled.estimate(
                 theta, ll, "selbo", rng=rng, source=dq, **kw
@@ -644,8 +648,8 @@ def child_run(path: str, n: int, layers: int, steps: int) -> dict:
             t_import=t_import,
             t_after_import=time.perf_counter() - t0 - t_import,
         )
-    from qhnet.circuit import init_angles
-    from qhnet.training import ADAM_B1, ADAM_B2, ADAM_EPS
+    from qhnet.engine.circuit import init_angles
+    from qhnet.training.optimisers import ADAM_B1, ADAM_B2, ADAM_EPS
 
     step, prep, unpack = BUILDERS[path]("elbo", n, layers, random_table(n))
     t_import = time.perf_counter() - t0
@@ -1057,7 +1061,7 @@ def main(argv=None) -> int:
     def log(msg: str) -> None:
         print(f"[{time.perf_counter() - t_start:7.1f} s] {msg}", flush=True)
 
-    import qhnet._jax  # noqa: F401  (XLA on one thread before anything imports jax)
+    import qhnet.engine._jax  # noqa: F401  (XLA on one thread before anything imports jax)
 
     info = machine_info(cpu)
     rows: list[dict] = []

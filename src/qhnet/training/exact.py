@@ -20,19 +20,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qhnet import _jax  # noqa: F401
-from qhnet.circuit import check_layers, check_n_qubits, init_angles, state
-from qhnet.objectives import (
+from qhnet.engine.circuit import born, check_layers, check_n_qubits, init_angles
+from qhnet.engine.objectives import (
     check_objective,
-    check_table,
     mmd2_uniform,
     objective_terms,
+    objective_value,
     reference_bandwidth,
 )
+from qhnet.training.optimisers import adam_ascent, adam_init
+from qhnet.validation import check_int, check_number, check_seeds, check_table
 
 TRAJECTORY_COLUMNS = ("step", "objective", "ell", "entropy", "mmd2_ref", "acc_train", "acc_test")
-
-ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
 
 
 @dataclass
@@ -56,22 +55,15 @@ def _chunk_fn(objective: str, n: int, layers: int, chunk: int):
     columns are computed afterwards at the recorded steps (``records_fn``).
     """
 
-    def value(theta, ll, lam, h):
-        psi = state(theta)
-        return objective_terms(psi * psi, ll, objective, lam, h)[0]
-
-    grad_fn = jax.value_and_grad(value)
+    grad_fn = jax.value_and_grad(
+        lambda theta, ll, lam, h: objective_value(theta, ll, objective, lam, h)
+    )
 
     def run(theta, m, v, t, ll, lam, h, lr):
         def step(carry, _):
             theta, m, v, t = carry
             j, g = grad_fn(theta, ll, lam, h)
-            t = t + 1
-            m = ADAM_B1 * m + (1 - ADAM_B1) * g
-            v = ADAM_B2 * v + (1 - ADAM_B2) * g * g
-            mhat = m / (1 - ADAM_B1**t)
-            vhat = v / (1 - ADAM_B2**t)
-            new = theta + lr * mhat / (jnp.sqrt(vhat) + ADAM_EPS)  # ascent
+            new, m, v, t = adam_ascent(theta, g, m, v, t, lr, jnp)
             return (new, m, v, t), (j, theta)
 
         (theta, m, v, t), (js, thetas) = jax.lax.scan(step, (theta, m, v, t), None, length=chunk)
@@ -85,19 +77,12 @@ def records_fn(objective: str, n: int, layers: int):
     """Compiled: trajectory columns for a batch of angles (J, E[LL], H, MMD²_ref, accs)."""
 
     def one(theta, ll, acc_train, acc_test, lam, h):
-        psi = state(theta)
-        q = psi * psi
+        q = born(theta)
         j, ell, ent = objective_terms(q, ll, objective, lam, h)
         mmd_ref = mmd2_uniform(q, reference_bandwidth(n))
         return jnp.stack([j, ell, ent, mmd_ref, q @ acc_train, q @ acc_test])
 
     return jax.jit(lambda thetas, *a: jax.lax.map(lambda t: one(t, *a), thetas, batch_size=16))
-
-
-def _check_positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
 
 
 def train(
@@ -128,21 +113,16 @@ def train(
     n = check_n_qubits(ll.shape[0].bit_length() - 1)
     check_objective(objective, lam, h)
     layers = check_layers(layers)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
-    max_steps = _check_positive_int(max_steps, "max_steps")
-    min_steps = _check_positive_int(min_steps, "min_steps", 0)
-    record_every = _check_positive_int(record_every, "record_every")
-    if not (0 < window_frac <= 1):
-        raise ValueError(f"window_frac must be in (0, 1]; got {window_frac!r}")
-    if not (np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
-    seeds = [int(s) for s in np.atleast_1d(seeds)]
-    if not seeds or any(s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
+    lr = check_number(lr, "lr", minimum=0, include_min=False)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    min_steps = check_int(min_steps, "min_steps", minimum=0)
+    record_every = check_int(record_every, "record_every", minimum=1)
+    window_frac = check_number(window_frac, "window_frac", minimum=0, include_min=False, maximum=1)
+    tol = check_number(tol, "tol", minimum=0)
+    seeds = check_seeds(seeds)
     zeros = np.zeros_like(ll)
-    acc_train = zeros if acc_train is None else check_table(acc_train, n, name="acc_train")
-    acc_test = zeros if acc_test is None else check_table(acc_test, n, name="acc_test")
+    acc_train = zeros if acc_train is None else check_table(acc_train, "acc_train", n)
+    acc_test = zeros if acc_test is None else check_table(acc_test, "acc_test", n)
 
     window = max(1, math.ceil(window_frac * max_steps))
     chunk = max(1, min(window, 100))
@@ -159,9 +139,8 @@ def train(
         if th0.shape != (layers, n):
             raise ValueError(f"theta0 must have shape ({layers}, {n}); got {th0.shape}")
         theta = jnp.asarray(th0)
-        m = jnp.zeros_like(theta)
-        v = jnp.zeros_like(theta)
-        t = jnp.float64(0.0)
+        m, v, t = adam_init(theta, jnp)
+        t = jnp.float64(t)
         objs, thetas = [], []
         steps = 0
         converged = False
@@ -203,13 +182,3 @@ def train(
             )
         )
     return results
-
-
-def value_and_grad_fn(objective: str, n: int, layers: int):
-    """Compiled (θ, ll, λ, h) → (J, dJ/dθ), for benchmarks and landscapes."""
-
-    def value(theta, ll, lam, h):
-        psi = state(theta)
-        return objective_terms(psi * psi, ll, objective, lam, h)[0]
-
-    return jax.jit(jax.value_and_grad(value))

@@ -1,11 +1,8 @@
 """Binary neural networks (BiNNs) indexed by bitstrings, and their exhaustive tables.
 
-Convention (project-wide): n = 4*H + 2 bits; bitstring sigma has integer index
-k = sum_i sigma_i * 2**(n-1-i), i.e. bit 0 is the most significant, matching
-PennyLane's qml.probs ordering (wire 0 = leftmost bit). Weight w_i = 2*sigma_i - 1.
-Bit layout: W1 (2 x H row-major, bit j*H + k = input j -> hidden k), b1 (H),
-W2 (H), b2 (1), activation (0 -> sigmoid, 1 -> ReLU).
-Network: h = f(x @ W1 + b1); logit = h @ W2 + b2; p(y=1|x) = sigmoid(logit).
+The bit layout is ``qhnet.model.layout`` (bit 0 most significant; W1, b1, W2, b2,
+activation bit). Network: h = f(x @ W1 + b1); logit = h @ W2 + b2;
+p(y=1|x) = sigmoid(logit).
 """
 
 from __future__ import annotations
@@ -20,11 +17,28 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from qhnet.datasets import Dataset
 from qhnet.io import atomic_path
+from qhnet.limits import MAX_EXACT_QUBITS
+from qhnet.model.datasets import Dataset
+from qhnet.model.layout import hidden_from_n_bits, n_bits
+from qhnet.validation import check_int, check_number, is_int
 
-#: Largest bit count we are willing to enumerate (2**n rows of bits in memory).
-MAX_BITS = 30
+__all__ = [
+    "TIE_ATOL",
+    "EnumerationTable",
+    "all_bitstrings",
+    "bma_proba",
+    "enumerate_tables",
+    "forward_single",
+    "global_optimum",
+    "hidden_from_n_bits",
+    "load_table",
+    "logits",
+    "n_bits",
+    "predictive_matrix",
+    "save_table",
+    "unpack",
+]
 
 #: |logit| at or below this is a tie (p = 1/2). With sigmoid units, a pair with
 #: complementary weights has h + h' = 1 exactly, so at even H some networks have
@@ -40,30 +54,8 @@ _TABLE_ARRAYS = ("ll_train", "ll_test", "acc_train", "acc_test", "constant")
 # --------------------------------------------------------------------------- #
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def n_bits(hidden: int) -> int:
-    """Bits in a 2 -> hidden -> 1 BiNN with an activation bit: 4*hidden + 2."""
-    if not _is_int(hidden) or int(hidden) < 1:
-        raise ValueError(f"hidden must be an integer >= 1; got {hidden!r}")
-    return 4 * int(hidden) + 2
-
-
-def hidden_from_n_bits(n: int) -> int:
-    """Inverse of n_bits, so tables can be checked against their bit count."""
-    if not _is_int(n) or int(n) < 6 or (int(n) - 2) % 4 != 0:
-        raise ValueError(
-            f"n must be an integer 4*hidden + 2 with hidden >= 1 (6, 10, 14, ...); got {n!r}"
-        )
-    return (int(n) - 2) // 4
-
-
 def _check_n(n: object) -> int:
-    if not _is_int(n) or not 1 <= int(n) <= MAX_BITS:  # type: ignore[operator]
-        raise ValueError(f"n must be an integer in [1, {MAX_BITS}]; got {n!r}")
-    return int(n)  # type: ignore[arg-type]
+    return check_int(n, "n", minimum=1, maximum=MAX_EXACT_QUBITS)
 
 
 def _index_bits(start: int, stop: int, n: int) -> np.ndarray:
@@ -163,7 +155,7 @@ def _check_X(X: np.ndarray) -> np.ndarray:
 def _check_range(start: int, stop: int | None, n: int) -> tuple[int, int]:
     total = 2**n
     stop = total if stop is None else stop
-    if not (_is_int(start) and _is_int(stop) and 0 <= int(start) <= int(stop) <= total):
+    if not (is_int(start) and is_int(stop) and 0 <= int(start) <= int(stop) <= total):
         raise ValueError(
             f"start, stop must satisfy 0 <= start <= stop <= {total}; got {start!r}, {stop!r}"
         )
@@ -171,9 +163,7 @@ def _check_range(start: int, stop: int | None, n: int) -> tuple[int, int]:
 
 
 def _check_chunk(chunk: int) -> int:
-    if not _is_int(chunk) or int(chunk) < 1:
-        raise ValueError(f"chunk must be an integer >= 1; got {chunk!r}")
-    return int(chunk)
+    return check_int(chunk, "chunk", minimum=1)
 
 
 def _logits_from_table(F: np.ndarray, hidden: int, start: int, stop: int) -> np.ndarray:
@@ -303,8 +293,7 @@ def global_optimum(table: EnumerationTable, atol: float = 1e-9) -> dict[str, Any
 
     atol absorbs float summation-order differences between permuted networks.
     """
-    if not (isinstance(atol, (int, float, np.floating)) and atol >= 0):
-        raise ValueError(f"atol must be a number >= 0; got {atol!r}")
+    check_number(atol, "atol", minimum=0)
     best = float(np.max(table.ll_train))
     idx = np.flatnonzero(table.ll_train >= best - atol)
     tr, te = table.acc_train[idx], table.acc_test[idx]

@@ -28,7 +28,7 @@
 
 Seeds: a fixed simulator seed repeats the same shots on every execution, so
 callers derive a fresh seed per execution from their own generator
-(``sampled.DeviceShots`` does, from the step's generator). On real hardware the
+(``qhnet.devices.shots.DeviceShots`` does, from the step's generator). On real hardware the
 seed has no effect.
 
 Qiskit is imported inside functions only: exact-mode jobs never import it.
@@ -37,20 +37,14 @@ Qiskit is imported inside functions only: exact-mode jobs never import it.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 from functools import lru_cache
 
-import numpy as np
+from qhnet.devices.catalog import DEVICES, IBM_CHANNEL, check_backend_name
+from qhnet.validation import check_choice, check_int
 
 log = logging.getLogger(__name__)
-
-DEVICES = ("default.qubit", "lightning.qubit", "qiskit.aer", "qiskit.remote")
-
-IBM_CHANNEL = "ibm_quantum_platform"
-
-_IBM_NAME = re.compile(r"^ibmq?_[a-z0-9_]+$")
 
 
 def _fake_name(cls_name: str) -> str:
@@ -77,29 +71,10 @@ def _fake_classes() -> dict:
     return dict(sorted(out.items()))
 
 
-def list_fake_backends() -> tuple[str, ...]:
-    """User-facing names of the fake IBM backends of ``qiskit_ibm_runtime.fake_provider``."""
-    return tuple(_fake_classes())
-
-
-def __getattr__(name: str):
-    # FAKE_BACKENDS is discovered on first use so that importing this module
-    # does not import Qiskit.
-    if name == "FAKE_BACKENDS":
-        return list_fake_backends()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _fake_list_text() -> str:
-    return ", ".join(list_fake_backends())
-
-
 def fake_backend(name: str):
     """A fresh fake backend object by user-facing name, e.g. ``fake_brisbane``."""
-    classes = _fake_classes()
-    if name not in classes:
-        raise ValueError(f"unknown fake backend {name!r}; allowed: {_fake_list_text()}")
-    return classes[name]()
+    check_backend_name(name, "fake backend")
+    return _fake_classes()[name]()
 
 
 def _is_backend_object(obj) -> bool:
@@ -109,19 +84,9 @@ def _is_backend_object(obj) -> bool:
 
 
 def _check_backend_name(value, what: str) -> None:
+    """Names are checked against the catalogue; backend objects pass."""
     if isinstance(value, str):
-        if value.startswith("fake_"):
-            if value not in _fake_classes():
-                raise ValueError(
-                    f"unknown fake backend {value!r} for {what}; allowed: {_fake_list_text()}"
-                )
-            return
-        if _IBM_NAME.match(value):
-            return
-        raise ValueError(
-            f"{what} must be a fake backend name ({_fake_list_text()}) or an IBM backend "
-            f"name such as 'ibm_brisbane'; got {value!r}"
-        )
+        check_backend_name(value, what)
 
 
 def check_device(name: str, *, noise=None, backend=None) -> str:
@@ -131,8 +96,7 @@ def check_device(name: str, *, noise=None, backend=None) -> str:
     NoiseModel); ``backend`` only for ``qiskit.remote`` (name, object or None).
     Real IBM names (``ibm_*``) are checked for form only here.
     """
-    if name not in DEVICES:
-        raise ValueError(f"device must be one of {', '.join(map(repr, DEVICES))}; got {name!r}")
+    check_choice(name, "device", DEVICES)
     if noise is not None:
         if name != "qiskit.aer":
             raise ValueError(f"noise is only available on 'qiskit.aer'; got device {name!r}")
@@ -288,8 +252,7 @@ def make_device(name: str, wires: int, *, noise=None, backend=None, seed=None, t
         noise=noise if isinstance(noise, str) else None,
         backend=backend if isinstance(backend, str) else None,
     )
-    if isinstance(wires, bool) or not isinstance(wires, (int, np.integer)) or wires < 1:
-        raise ValueError(f"wires must be a positive integer; got {wires!r}")
+    wires = check_int(wires, "wires", minimum=1)
     if noise is not None and name != "qiskit.aer":
         raise ValueError(f"noise is only available on 'qiskit.aer'; got device {name!r}")
     if backend is not None and name != "qiskit.remote":
@@ -322,78 +285,3 @@ def _is_simulator(backend) -> bool:
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
     return isinstance(backend, (FakeBackendV2, AerSimulator))
-
-
-# --------------------------------------------------------------------------- #
-# noise study
-# --------------------------------------------------------------------------- #
-
-
-def sample_accuracy(theta, acc_test, source, shots: int, seed: int) -> dict:
-    """Test accuracy of BiNNs sampled from the circuit on ``source`` vs the exact value.
-
-    ``acc_sampled`` is the mean of acc_test[σ] over ``shots`` shots (one execution),
-    ``acc_se`` its standard error, ``acc_exact`` = Σ_σ q_θ(σ)·acc_test[σ] of the
-    noiseless circuit (exact engine).
-    """
-    return noise_study([theta], acc_test, sources={"source": source}, shots=shots, seed=seed)[0]
-
-
-def noise_study(
-    thetas,
-    acc_test,
-    *,
-    sources=None,
-    backends=None,
-    shots: int = 1000,
-    seed: int = 0,
-    device: str = "qiskit.aer",
-) -> list[dict]:
-    """Sampled test accuracy of trained circuits on several devices/noise models.
-
-    ``thetas``: angles of R trained circuits (each (layers, n)). Either
-    ``sources`` (label → shot source) or ``backends`` (noise names for
-    ``device``; None in the list means the ideal device). All R circuits go to
-    each source in one execution (one Aer job per backend). Returns one row per
-    (run, source): run, source, shots, acc_sampled, acc_se, acc_exact, acc_delta
-    (sampled − exact), plus n and coupled_fraction (of the ansatz CNOT pairs, for
-    a named noise backend).
-    """
-    from qhnet.circuit import probabilities
-    from qhnet.sampled import DeviceShots, _check_thetas
-
-    thetas = _check_thetas(np.stack([np.asarray(t, dtype=np.float64) for t in thetas]))
-    n = thetas.shape[2]
-    acc = np.asarray(acc_test, dtype=np.float64)
-    if acc.shape != (2**n,):
-        raise ValueError(f"acc_test must have length 2^{n} = {2**n}; got shape {acc.shape}")
-    if sources is None:
-        if backends is None:
-            raise ValueError("give sources (label → shot source) or backends (noise names)")
-        sources = {
-            ("ideal" if b is None else str(b)): DeviceShots(device, noise=b) for b in backends
-        }
-    exact = [float(np.asarray(probabilities(t)) @ acc) for t in thetas]
-    rows = []
-    for k, (label, source) in enumerate(sources.items()):
-        rng = np.random.default_rng([int(seed), 0x4E53, k])
-        idx = source.sample(thetas, shots, rng)
-        noise = getattr(source, "noise", None)
-        pairs = [(i, i + 1) for i in range(n - 1)]  # the ansatz's CNOTs (open chain)
-        frac = coupled_fraction(noise, pairs) if isinstance(noise, str) else math.nan
-        for r in range(thetas.shape[0]):
-            a = acc[idx[r]]
-            rows.append(
-                {
-                    "run": r,
-                    "source": label,
-                    "n": n,
-                    "shots": int(shots),
-                    "acc_sampled": float(a.mean()),
-                    "acc_se": float(a.std(ddof=1) / math.sqrt(len(a))) if len(a) > 1 else math.nan,
-                    "acc_exact": exact[r],
-                    "acc_delta": float(a.mean()) - exact[r],
-                    "coupled_fraction": frac,
-                }
-            )
-    return rows

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from sklearn.datasets import make_circles, make_moons
 
 from qhnet.io import atomic_path
+from qhnet.validation import check_bool, check_choice, check_int, check_number, check_seed
 
 DATASETS = ("gaussian", "moons", "ring")
 
@@ -49,37 +50,6 @@ class Dataset:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- #
-# validation helpers
-# --------------------------------------------------------------------------- #
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if not _is_int(value) or int(value) < minimum:  # type: ignore[arg-type]
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)  # type: ignore[arg-type]
-
-
-def _check_noise(noise: object) -> float:
-    ok = isinstance(noise, (int, float, np.integer, np.floating)) and not isinstance(
-        noise, (bool, np.bool_)
-    )
-    if not ok or not math.isfinite(float(noise)) or float(noise) < 0:  # type: ignore[arg-type]
-        raise ValueError(f"noise must be None or a finite number >= 0; got {noise!r}")
-    return float(noise)  # type: ignore[arg-type]
-
-
-def _check_name(name: object) -> str:
-    if name not in DATASETS:
-        allowed = ", ".join(repr(d) for d in DATASETS)
-        raise ValueError(f"dataset must be one of {allowed}; got {name!r}")
-    return str(name)
-
-
 def _sklearn_seed(rng: np.random.Generator) -> int:
     """Draw an int seed for sklearn so its stream is a function of our rng."""
     return int(rng.integers(0, _SKLEARN_SEED_MAX))
@@ -98,8 +68,8 @@ def make_gaussian(
     Class 0 ~ N((-1,-2), noise I); class 1 is an equal mixture of N((-2,1)),
     N((1,1)), N((2,-2)) with the same covariance; labels are fair coin flips.
     """
-    n = _check_int("n", n, 1)
-    noise = _check_noise(noise)
+    n = check_int(n, "n", minimum=1)
+    noise = check_number(noise, "noise", minimum=0)
     rng = np.random.default_rng(seed_or_rng)
     y = rng.integers(0, 2, size=n).astype(np.int64)
     component = rng.integers(0, 3, size=n)
@@ -112,8 +82,8 @@ def make_moons_data(
     n: int, seed_or_rng: int | np.random.Generator, noise: float = 0.1
 ) -> tuple[np.ndarray, np.ndarray]:
     """sklearn's two half-moons (noise = std of the added Gaussian noise)."""
-    n = _check_int("n", n, 1)
-    noise = _check_noise(noise)
+    n = check_int(n, "n", minimum=1)
+    noise = check_number(noise, "noise", minimum=0)
     rng = np.random.default_rng(seed_or_rng)
     X, y = make_moons(n_samples=n, noise=noise, random_state=_sklearn_seed(rng))
     return X.astype(np.float64), y.astype(np.int64)
@@ -123,8 +93,8 @@ def make_ring(
     n: int, seed_or_rng: int | np.random.Generator, noise: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
     """sklearn's concentric circles, inner radius 0.5 (class 1) inside radius 1 (class 0)."""
-    n = _check_int("n", n, 1)
-    noise = _check_noise(noise)
+    n = check_int(n, "n", minimum=1)
+    noise = check_number(noise, "noise", minimum=0)
     rng = np.random.default_rng(seed_or_rng)
     X, y = make_circles(
         n_samples=n, factor=_RING_FACTOR, noise=noise, random_state=_sklearn_seed(rng)
@@ -158,13 +128,12 @@ def make_dataset(
     and offsets (METHOD.md section 4); using only the train statistics keeps the
     test set unseen.
     """
-    name = _check_name(name)
-    n_train = _check_int("n_train", n_train, 2)
-    n_test = _check_int("n_test", n_test, 1)
-    seed = _check_int("seed", seed, 0)
-    noise = DEFAULT_NOISE[name] if noise is None else _check_noise(noise)
-    if not isinstance(standardize, (bool, np.bool_)):
-        raise ValueError(f"standardize must be True or False; got {standardize!r}")
+    name = check_choice(name, "dataset", DATASETS)
+    n_train = check_int(n_train, "n_train", minimum=2)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    seed = check_seed(seed)
+    noise = DEFAULT_NOISE[name] if noise is None else check_number(noise, "noise", minimum=0)
+    standardize = check_bool(standardize, "standardize")
 
     rng = np.random.default_rng(seed)
     generate = _GENERATORS[name]

@@ -15,8 +15,9 @@ import math
 
 import numpy as np
 
-from qhnet.binn import EnumerationTable, global_optimum
-from qhnet.objectives import check_table
+from qhnet.engine.objectives import kernel_apply, reference_bandwidth
+from qhnet.model.binn import EnumerationTable, global_optimum
+from qhnet.validation import check_table
 
 
 def entropy_np(q: np.ndarray) -> float:
@@ -25,14 +26,10 @@ def entropy_np(q: np.ndarray) -> float:
 
 
 def mmd2_uniform_np(q: np.ndarray, h: float) -> float:
-    """NumPy twin of ``objectives.mmd2_uniform`` (no JAX needed to evaluate)."""
+    """MMD²_h(q, uniform) = qᵀKq − ((1+a)/2)^n of a NumPy probability vector."""
     n = q.shape[0].bit_length() - 1
     a = math.exp(-1.0 / h)
-    v = q
-    for i in range(n):
-        x = v.reshape(2**i, 2, 2 ** (n - 1 - i))
-        v = np.stack([x[:, 0] + a * x[:, 1], a * x[:, 0] + x[:, 1]], axis=1).reshape(-1)
-    return float(q @ v - ((1 + a) / 2) ** n)
+    return float(q @ kernel_apply(np.asarray(q, dtype=np.float64), h) - ((1 + a) / 2) ** n)
 
 
 def bma_accuracy(q: np.ndarray, P: np.ndarray, y: np.ndarray) -> float:
@@ -59,7 +56,7 @@ def evaluate(
     ``binn.global_optimum(table)``, computed here if omitted (pass it when
     evaluating many runs on one table).
     """
-    q = check_table(q, table.n, name="q")
+    q = check_table(q, "q", table.n)
     if np.any(q < -1e-12) or abs(q.sum() - 1) > 1e-8:
         raise ValueError("q must be a probability vector (non-negative, summing to 1)")
     q = np.clip(q, 0.0, None)
@@ -73,7 +70,7 @@ def evaluate(
         "ell_test": float(q @ table.ll_test),
         "entropy": ent,
         "entropy_frac": ent / (n * math.log(2)),
-        "mmd2_ref": mmd2_uniform_np(q, n / 4 if h_ref is None else h_ref),
+        "mmd2_ref": mmd2_uniform_np(q, reference_bandwidth(n) if h_ref is None else h_ref),
         "best_ll": float(opt["best_ll"]),
         "ll_gap": float(opt["best_ll"] - ell),
         "mass_on_optimum": float(q[opt["indices"]].sum()),

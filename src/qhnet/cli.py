@@ -1,0 +1,105 @@
+"""What every pipeline step in ``scripts/`` shares: its argument parser.
+
+A step checks all of its arguments before it does any work: numbers and names
+with ``qhnet.validation`` (one message per bad value, naming the option), input
+files for existence, and output paths for a writable directory, so that a typo
+in an output path fails in a second, not after the training. Every option has a
+help line (``python scripts/<step>.py --help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from qhnet.validation import check_int, check_number, check_seeds
+
+
+class StepParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose checks report ``ValueError`` messages as usage errors."""
+
+    def __init__(self, doc: str | None, **kwargs):
+        super().__init__(
+            description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs
+        )
+
+    def check(self, fn: Callable, *args, **kwargs):
+        """Run a check; a ``ValueError`` becomes ``error: <message>`` and exit status 2."""
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as err:
+            self.error(str(err))
+
+    def parse_args(self, args=None, namespace=None):
+        ns = super().parse_args(args, namespace)
+        if getattr(ns, "seeds", None) is not None:
+            ns.seeds = self.check(check_seeds, ns.seeds, "--seeds")
+        return ns
+
+
+def integer(minimum: int | None = None):
+    """argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+        try:
+            return check_int(value, "value", minimum=minimum)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err).replace("value ", "", 1)) from None
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def number(minimum: float | None = None, *, include_min: bool = True, maximum=None):
+    """argparse type: a finite number within the bounds."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+        try:
+            return check_number(
+                value, "value", minimum=minimum, include_min=include_min, maximum=maximum
+            )
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err).replace("value ", "", 1)) from None
+
+    parse.__name__ = "number"
+    return parse
+
+
+def optional(parse: Callable[[str], object]):
+    """argparse type: ``none`` (or ``null``) for None, else ``parse``."""
+
+    def wrapped(text: str):
+        return None if text.lower() in ("none", "null") else parse(text)
+
+    wrapped.__name__ = getattr(parse, "__name__", "value")
+    return wrapped
+
+
+def existing_file(text: str) -> str:
+    """argparse type: a path to an existing file."""
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
+
+
+def output_file(text: str) -> str:
+    """argparse type: a path whose directory exists and is writable or can be created."""
+    p = Path(text)
+    if p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file path")
+    parent = next((q for q in p.parents if q.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: {str(parent)!r} is not a writable directory"
+        )
+    return text

@@ -1,0 +1,235 @@
+"""Checks of a whole workflow configuration that its JSON Schema cannot express.
+
+The workflow validates ``config`` against ``workflow/schemas/config.schema.yaml``
+(types, ranges, unknown keys, defaults) and then calls :func:`check_config` while
+it builds the DAG, so every bad value stops Snakemake before any job runs, with
+one message naming the key and what is allowed. ``scripts/tools/check_config.py``
+runs the same checks on a file (and reports YAML syntax errors with their file and
+line, which Snakemake's own loader does not).
+
+Standard library only (no NumPy, JAX or Qiskit): building the DAG must stay light.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from qhnet.devices.catalog import check_backend_name, ibm_credentials_available
+from qhnet.experiments.sweep import (
+    check_name_round_trip,
+    exact_arms,
+    resolve_bandwidth,
+    sampled_arm,
+    seed_batches,
+)
+from qhnet.limits import MAX_EXACT_QUBITS
+from qhnet.model.layout import n_bits
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot run; the message names the key."""
+
+
+def _walk(value: Any, key: str):
+    """(key path, value) of every leaf, e.g. ``("lambdas[2]", nan)``."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{key}[{i}]")
+    else:
+        yield key, value
+
+
+def _fail(key: str, message: str):
+    raise ConfigError(f"config key '{key}': {message}")
+
+
+def check_finite(config: dict) -> None:
+    """No NaN or infinity anywhere (YAML's ``.nan`` / ``.inf`` pass a JSON Schema ``number``)."""
+    for key, value in _walk(config, ""):
+        if isinstance(value, float) and not math.isfinite(value):
+            _fail(key, f"must be a finite number; got {value!r}")
+
+
+def check_results_dir(path: str) -> None:
+    """``results`` names a directory that exists or can be created."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        _fail("results", f"must name a directory; {path!r} is a file")
+    parent = next((q for q in [p, *p.parents] if q.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        _fail("results", f"cannot create {path!r}: {str(parent)!r} is not a writable directory")
+
+
+def check_device(device: dict, n: int, *, used: bool) -> None:
+    """The sampled arm's shot source: names, sizes, and credentials for a real IBM device."""
+    name, noise, backend = device["name"], device.get("noise"), device.get("backend")
+    if noise is not None and name != "qiskit.aer":
+        _fail("device.noise", f"is only used with device.name 'qiskit.aer'; got name {name!r}")
+    if backend is not None and name != "qiskit.remote":
+        _fail(
+            "device.backend",
+            f"is only used with device.name 'qiskit.remote' (use device.noise with "
+            f"'qiskit.aer'); got name {name!r}",
+        )
+    try:
+        if noise is not None:
+            check_backend_name(noise, "device.noise", n_qubits=n)
+        if backend is not None:
+            check_backend_name(backend, "device.backend", n_qubits=n)
+    except ValueError as err:
+        raise ConfigError(f"config key {err}") from None
+    real = (name == "qiskit.remote" and not (backend or "").startswith("fake_")) or (
+        name == "qiskit.aer" and noise is not None and not noise.startswith("fake_")
+    )
+    if used and real and not ibm_credentials_available():
+        key = "device.backend" if name == "qiskit.remote" else "device.noise"
+        what = repr(backend or noise) if (backend or noise) else "the least busy IBM device"
+        _fail(
+            key,
+            f"{what} is a real IBM Quantum backend and no credentials were found: "
+            "export QISKIT_IBM_TOKEN (and QISKIT_IBM_INSTANCE), or save an account with "
+            "QiskitRuntimeService.save_account; or use a fake_* backend to run offline",
+        )
+
+
+def check_config(config: dict) -> None:
+    """Every cross-key rule of a (schema-validated, defaults-filled) configuration.
+
+    Raises
+    ------
+    ConfigError
+        The first problem found, as ``config key '<key>': <what is wrong and what
+        is allowed>``.
+    """
+    check_finite(config)
+    check_results_dir(config["results"])
+    hidden = config["model"]["hidden"]
+    n = n_bits(hidden)
+    if n > MAX_EXACT_QUBITS:
+        _fail("model.hidden", f"gives {n} qubits; exact mode allows at most {MAX_EXACT_QUBITS}")
+    seeds = config["seeds"]
+    named = [(f"lambdas[{i}]", v) for i, v in enumerate(config["lambdas"])]
+    named += [(f"bandwidths[{i}]", v) for i, v in enumerate(config["bandwidths"])]
+    named += [
+        ("sampled.lam", config["sampled"]["lam"]),
+        ("sampled.bandwidth", config["sampled"]["bandwidth"]),
+    ]
+    for key, value in named:
+        if not isinstance(value, str):
+            try:
+                check_name_round_trip(value, key)
+            except ValueError as err:
+                raise ConfigError(f"config key {err}") from None
+
+    # the exact grid: names and resolved bandwidths must be distinct
+    try:
+        arms = exact_arms(config["objectives"], config["lambdas"], config["bandwidths"], n)
+    except ValueError as err:
+        _fail("objectives/lambdas/bandwidths", str(err))
+    resolved: dict[float, Any] = {}
+    for spec in config["bandwidths"]:
+        h, _ = resolve_bandwidth(spec, n)
+        key = round(h, 12)
+        if key in resolved:
+            _fail(
+                "bandwidths",
+                f"{resolved[key]!r} and {spec!r} both give h = {h:g} at n = {n}: the same "
+                "SELBO arm would be trained twice under two names; keep one",
+            )
+        resolved[key] = spec
+
+    tr = config["training"]
+    if tr["min_steps"] > tr["max_steps"]:
+        _fail(
+            "training.min_steps",
+            f"must be <= training.max_steps ({tr['max_steps']}); got {tr['min_steps']}",
+        )
+    try:
+        seed_batches(seeds, tr["seeds_per_job"])
+    except ValueError as err:
+        _fail("seeds", str(err))
+
+    _check_landscape(config, arms, n)
+
+    sp = config["sampled"]
+    if sp["enabled"]:
+        for obj in sp["objectives"]:
+            try:
+                arm = sampled_arm(obj, sp["lam"], sp["bandwidth"], n)
+            except ValueError as err:
+                _fail("sampled.objectives", str(err))
+            twin = [
+                a
+                for a in arms
+                if a.objective == arm.objective
+                and (arm.lam is None or a.lam == arm.lam)
+                and (arm.h is None or abs(a.h - arm.h) < 1e-12)
+            ]
+            if not twin:
+                if obj not in config["objectives"]:
+                    _fail(
+                        "sampled.objectives",
+                        f"{obj!r} is trained from shots but not in objectives "
+                        f"{config['objectives']}: the sampled arm is compared with its exact twin",
+                    )
+                if arm.lam not in [float(x) for x in config["lambdas"]]:
+                    _fail(
+                        "sampled.lam",
+                        f"must be one of lambdas {config['lambdas']} (the sampled arm is "
+                        f"compared with the exact arm of the same λ and h); got {sp['lam']!r}",
+                    )
+                _fail(
+                    "sampled.bandwidth",
+                    f"must be one of bandwidths {config['bandwidths']} (the sampled arm is "
+                    f"compared with the exact arm of the same λ and h); got {sp['bandwidth']!r}",
+                )
+        try:
+            seed_batches(seeds, sp["seeds_per_job"])
+        except ValueError as err:
+            _fail("sampled.seeds_per_job", str(err))
+    check_device(config["device"], n, used=sp["enabled"])
+
+    ns = config["noise_study"]
+    if ns["enabled"]:
+        for i, b in enumerate(ns["backends"]):
+            try:
+                check_backend_name(b, f"noise_study.backends[{i}]", n_qubits=n)
+            except ValueError as err:
+                raise ConfigError(f"config key {err}") from None
+        if ns["runs_per_arm"] > len(seeds):
+            _fail(
+                "noise_study.runs_per_arm",
+                f"must be <= the number of seeds ({len(seeds)}); got {ns['runs_per_arm']}",
+            )
+
+
+def _check_landscape(config: dict, arms, n: int) -> None:
+    ls = config["landscape"]
+    if ls["seed"] not in config["seeds"]:
+        _fail("landscape.seed", f"must be one of seeds {config['seeds']}; got {ls['seed']!r}")
+    objectives = config["objectives"]
+    if "elbo" in objectives and not any(
+        a.objective == "elbo" and a.lam == float(ls["elbo_lam"]) for a in arms
+    ):
+        _fail(
+            "landscape.elbo_lam",
+            f"must be one of lambdas {config['lambdas']}; got {ls['elbo_lam']!r}",
+        )
+    if "selbo" in objectives:
+        h, _ = resolve_bandwidth(ls["selbo_bandwidth"], n)
+        if not any(
+            a.objective == "selbo" and a.lam == float(ls["selbo_lam"]) and abs(a.h - h) < 1e-12
+            for a in arms
+        ):
+            _fail(
+                "landscape.selbo_lam/selbo_bandwidth",
+                f"must name a trained SELBO arm (λ in lambdas {config['lambdas']}, h in "
+                f"bandwidths {config['bandwidths']}); got λ = {ls['selbo_lam']!r}, "
+                f"h = {ls['selbo_bandwidth']!r}",
+            )
