@@ -1,0 +1,206 @@
+"""The README's numbers, rendered from committed tables (never typed by hand).
+
+    python scripts/tools/findings.py snapshot RESULTS [--config FILE] [--wall-seconds S]
+    python scripts/tools/findings.py render     # rewrite the generated blocks of README.md
+    python scripts/tools/findings.py check      # exit 1 if README.md differs from a render
+
+``snapshot`` copies the tables the README quotes from a finished run's results
+directory into ``docs/findings/`` together with their provenance (commit, config
+checksum, date, machine, wall time) in ``docs/findings/provenance.json``.
+``render`` replaces every block of README.md between
+``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` with what the
+renderer NAME makes of the committed tables (``make findings``); ``check`` does
+the same in memory and fails, with a diff, when the README differs
+(``make findings-check``, run in CI). Edit the prose around the blocks freely;
+the blocks themselves are overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from check_config import resolve  # noqa: E402
+
+from qhnet.io import atomic_path  # noqa: E402
+
+FINDINGS = REPO / "docs" / "findings"
+BENCHMARKS = REPO / "docs" / "benchmarks"
+README = REPO / "README.md"
+
+#: Tables a snapshot copies from RESULTS/tables into docs/findings (when present).
+SNAPSHOT_TABLES = ("claims.csv", "variance.csv", "landscape.csv", "noise.csv", "hit_rates.csv")
+
+BLOCK = re.compile(
+    r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)",
+    re.S,
+)
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def _provenance() -> dict:
+    path = FINDINGS / "provenance.json"
+    if not path.is_file():
+        raise SystemExit(f"error: {path} is missing: run `findings.py snapshot RESULTS` first")
+    return json.loads(path.read_text())
+
+
+def render_provenance() -> str:
+    p = _provenance()
+    wall = p.get("wall_seconds")
+    wall_text = f", {wall / 60:.1f} min wall" if wall else ""
+    return (
+        f"From `make reproduce` with `{p['config']}` (sha256 `{p['config_sha256'][:12]}`) at "
+        f"commit `{p['commit'][:10]}` on {p['date'][:10]}, {p['machine']}{wall_text}. "
+        "The tables are in `docs/findings/`.\n"
+    )
+
+
+def render_claims() -> str:
+    from qhnet.analysis.report import claims_markdown
+
+    claims = pd.read_csv(FINDINGS / "claims.csv")
+    return claims_markdown(claims)
+
+
+RENDERERS: dict[str, Callable[[], str]] = {
+    "provenance": render_provenance,
+    "claims": render_claims,
+}
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def rendered(text: str) -> str:
+    """``text`` with every generated block replaced by its renderer's output."""
+
+    def replace(m: re.Match) -> str:
+        name = m["name"]
+        if name not in RENDERERS:
+            raise SystemExit(
+                f"error: README block {name!r} has no renderer; known: {', '.join(RENDERERS)}"
+            )
+        body = RENDERERS[name]().rstrip("\n") + "\n"
+        return f"{m.group(1)}{body}{m.group(4)}"
+
+    return BLOCK.sub(replace, text)
+
+
+def cmd_render(_) -> int:
+    text = README.read_text()
+    new = rendered(text)
+    if new != text:
+        with atomic_path(README) as tmp:
+            tmp.write_text(new)
+        print(f"rewrote the generated blocks of {README.name}")
+    else:
+        print(f"{README.name} is up to date")
+    return 0
+
+
+def cmd_check(_) -> int:
+    text = README.read_text()
+    new = rendered(text)
+    if new == text:
+        print(f"{README.name}: every generated block matches the committed tables")
+        return 0
+    diff = difflib.unified_diff(
+        text.splitlines(True), new.splitlines(True), "README.md", "README.md (rendered)"
+    )
+    sys.stdout.writelines(diff)
+    print("\nREADME.md differs from the committed tables: run `make findings`", file=sys.stderr)
+    return 1
+
+
+def _git(*args: str) -> str:
+    out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def cmd_snapshot(a) -> int:
+    results = Path(a.results)
+    tables = results / "tables"
+    if not (tables / "claims.csv").is_file():
+        raise SystemExit(f"error: {tables / 'claims.csv'} not found: run the pipeline first")
+    config = resolve(Path(a.config))
+    if Path(config["results"]).resolve() != results.resolve():
+        raise SystemExit(f"error: {a.config} writes to {config['results']!r}, not {str(results)!r}")
+    FINDINGS.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in SNAPSHOT_TABLES:
+        if (tables / name).is_file():
+            with atomic_path(FINDINGS / name) as tmp:
+                shutil.copyfile(tables / name, tmp)
+            copied.append(name)
+    provenance = {
+        "config": str(a.config),
+        "config_sha256": hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest(),
+        "commit": _git("rev-parse", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "wall_seconds": a.wall_seconds,
+        "tables": copied,
+    }
+    with atomic_path(FINDINGS / "provenance.json") as tmp:
+        tmp.write_text(json.dumps(provenance, indent=2) + "\n")
+    print(f"copied {', '.join(copied)} and provenance.json into {FINDINGS}")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("render", help="rewrite README.md's generated blocks").set_defaults(
+        fn=cmd_render
+    )
+    sub.add_parser("check", help="exit 1 if README.md differs from a render").set_defaults(
+        fn=cmd_check
+    )
+    snap = sub.add_parser("snapshot", help="copy a run's tables into docs/findings")
+    snap.add_argument("results", help="the results directory of a finished run")
+    snap.add_argument(
+        "--config", default="config/config.yaml", help="the configuration of that run"
+    )
+    snap.add_argument("--wall-seconds", type=float, help="the run's measured wall time")
+    snap.set_defaults(fn=cmd_snapshot)
+    a = ap.parse_args(argv)
+    return a.fn(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
