@@ -19,6 +19,10 @@ from pathlib import Path
 DEVICES = ("default.qubit", "lightning.qubit", "qiskit.aer", "qiskit.remote")
 SHOT_SOURCES = ("simulated", *DEVICES)
 
+#: Qiskit Runtime execution modes (``device.execution``): one job per primitive
+#: call, a ``Batch`` or a ``Session`` (IBM's Open Plan cannot open sessions).
+EXECUTION_MODES = ("job", "batch", "session")
+
 #: The IBM Quantum channel (``ibm_quantum`` is refused by qiskit-ibm-runtime 0.45).
 IBM_CHANNEL = "ibm_quantum_platform"
 
