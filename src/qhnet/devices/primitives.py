@@ -466,7 +466,7 @@ class PrimitiveShots:
 
 
 def coupled_fraction_on_layout(transpiled: Transpiled, backend, pairs) -> float:
-    """Fraction of the ansatz's CNOT ``pairs`` whose physical qubits (initial layout) are coupled."""
+    """Fraction of the CNOT ``pairs`` whose physical qubits (initial layout) are coupled."""
     edges = {tuple(e) for e in backend.coupling_map.get_edges()} if backend.coupling_map else None
     if edges is None:
         return 1.0

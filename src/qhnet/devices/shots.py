@@ -91,3 +91,44 @@ class DeviceShots:
             f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r}, "
             f"ansatz={self.ansatz!r})"
         )
+
+
+def shot_source(
+    device: str,
+    *,
+    noise=None,
+    backend=None,
+    execution: str = "job",
+    retries: int = 2,
+    threads: int = 1,
+):
+    """The shot source of a device name (``catalog.SHOT_SOURCES``): one way to build each.
+
+    ``simulated`` → ``SimulatedShots``; ``default.qubit`` / ``lightning.qubit`` →
+    ``DeviceShots`` (PennyLane; a step's circuits are one ``qml.execute`` batch);
+    ``qiskit.aer`` / ``qiskit.remote`` → ``qhnet.devices.primitives.PrimitiveShots``
+    (one SamplerV2 job per step, around pennylane-qiskit, which submits one job per
+    circuit). ``execution`` and ``retries`` apply to the primitives only.
+
+    Raises
+    ------
+    ValueError
+        For an unknown device, or options the device does not take.
+    """
+    from qhnet.devices.catalog import SHOT_SOURCES
+    from qhnet.validation import check_choice
+
+    check_choice(device, "device", SHOT_SOURCES)
+    if device == "simulated":
+        from qhnet.training.sampled import SimulatedShots
+
+        if noise is not None or backend is not None:
+            raise ValueError("noise and backend are not used by device 'simulated'")
+        return SimulatedShots()
+    if device in ("default.qubit", "lightning.qubit"):
+        return DeviceShots(device, noise=noise, backend=backend, threads=threads)
+    from qhnet.devices.primitives import PrimitiveShots
+
+    return PrimitiveShots(
+        device, noise=noise, backend=backend, execution=execution, retries=retries, threads=threads
+    )
