@@ -15,9 +15,9 @@ Per-step cost: the shots of one SELBO training step (the unshifted circuit and t
   job per step with a (2P+1) × P parameter array).
 
 Times are wall-clock medians over ``--repeats`` steps after one warm-up (the
-primitive path's one-off transpilation is reported apart), one thread, both paths
-timed alternately in one process so the ratio sees the same load
-(``one_off_setup_s``: building the simulator or backend and the one transpilation). Jobs per step are
+primitive path's one-off setup is reported apart: ``one_off_setup_s``, building the
+simulator or backend and the one transpilation), one thread, both paths timed
+alternately in one process so the ratio sees the same load. Jobs per step are
 counted by wrapping ``qiskit_ibm_runtime.SamplerV2.run``. Reproducible: the same
 step generator twice gives the same shots.
 """
