@@ -1,10 +1,13 @@
 """Sample trained circuits on qiskit.aer with fake IBM noise models (and noiselessly).
 
 For the first ``--runs-per-arm`` seeds of each named arm, draws ``--shots`` BiNNs
-per backend and reports their mean test accuracy beside the exact value
-Σ_σ q(σ)·acc[σ]. Qiskit is imported only here, not in the training jobs.
+per backend (all circuits in one SamplerV2 job per backend, transpiled once to the
+backend's target) and reports their mean test accuracy beside the exact value
+Σ_σ q(σ)·acc[σ] and, with ``--mitigation``, the readout-mitigated value. Qiskit is
+imported only here, not in the exact-mode training jobs.
 """
 
+import argparse
 import json
 
 import numpy as np
@@ -29,6 +32,12 @@ def main(argv=None):
     ap.add_argument("--backends", nargs="+", required=True, help="fake backends' noise models")
     ap.add_argument("--shots", type=integer(2), required=True, help="shots per circuit")
     ap.add_argument("--seed", type=integer(0), required=True, help="seed of the shots")
+    ap.add_argument(
+        "--mitigation",
+        action=argparse.BooleanOptionalAction,
+        required=True,
+        help="add readout-mitigated accuracies (calibration circuits in the same job)",
+    )
     ap.add_argument("--out", required=True, type=output_file, help="output CSV")
     a = ap.parse_args(argv)
     table = load_table(a.table)
@@ -37,7 +46,12 @@ def main(argv=None):
     chosen = runs.groupby("arm", sort=True).head(a.runs_per_arm).reset_index(drop=True)
     thetas = [np.asarray(json.loads(t)) for t in chosen["theta"]]
     rows = noise_study(
-        thetas, table.acc_test, backends=[None, *a.backends], shots=a.shots, seed=a.seed
+        thetas,
+        table.acc_test,
+        backends=[None, *a.backends],
+        shots=a.shots,
+        seed=a.seed,
+        mitigation=a.mitigation,
     )
     out = pd.DataFrame(rows)
     meta = chosen[["dataset", "arm", "objective", "lam", "h", "seed"]].reset_index(drop=True)
@@ -47,6 +61,7 @@ def main(argv=None):
             "source": "backend",
             "acc_sampled": "acc_test_sampled",
             "acc_exact": "acc_test_exact",
+            "acc_mitigated": "acc_test_mitigated",
         }
     )
     out["backend"] = out["backend"].replace({"ideal": "noiseless"})

@@ -14,6 +14,7 @@ Example (by hand, after the pipeline made the dataset and its table)::
 """
 
 import json
+import math
 import time
 
 import numpy as np
@@ -21,7 +22,14 @@ import pandas as pd
 
 from qhnet.analysis.evaluation import evaluate
 from qhnet.cli import StepParser, existing_file, integer, number, optional, output_file
-from qhnet.devices.catalog import SHOT_SOURCES
+from qhnet.devices.catalog import (
+    EXECUTION_MODES,
+    SHOT_SOURCES,
+    budget_problem,
+    format_plan,
+    sampled_plan,
+)
+from qhnet.engine.ansatze import angle_shape
 from qhnet.engine.circuit import probabilities
 from qhnet.experiments.sweep import arm_from_name
 from qhnet.io import write_frame
@@ -113,7 +121,40 @@ def parser() -> StepParser:
     sa.add_argument(
         "--backend", type=optional(str), default=None, help="qiskit.remote: fake_* or ibm_* backend"
     )
+    sa.add_argument(
+        "--execution", choices=EXECUTION_MODES, help="qiskit.remote: Runtime execution mode"
+    )
+    sa.add_argument("--retries", type=integer(0), help="re-submissions of a failed job")
+    sa.add_argument(
+        "--max-jobs", type=integer(1), help="qiskit.remote: refuse a plan with more jobs"
+    )
+    sa.add_argument(
+        "--max-shots", type=integer(1), help="qiskit.remote: refuse a plan with more shots"
+    )
+    sa.add_argument(
+        "--checkpoint-dir",
+        type=optional(str),
+        default=None,
+        help="folder of the runs' checkpoints (resumed from; removed once outputs are written)",
+    )
+    sa.add_argument("--checkpoint-every", type=integer(1), help="steps between checkpoints")
     return ap
+
+
+def plan_or_refuse(ap, a, source, n: int) -> None:
+    """Print the plan (and QPU estimate) before any job; refuse one above the caps."""
+    from qhnet.devices.primitives import PrimitiveShots, qpu_seconds
+
+    if not isinstance(source, PrimitiveShots):
+        return
+    t = source.prepare(n, a.layers)
+    n_angles = math.prod(angle_shape(source.ansatz, n, a.layers))
+    plan = sampled_plan(len(a.seeds), a.max_steps, n_angles, a.shots)
+    print(format_plan(plan, qpu_seconds(t, source.target_backend(n), plan["shots"])), flush=True)
+    if a.device == "qiskit.remote":
+        problem = budget_problem(plan, a.max_jobs, a.max_shots)
+        if problem:
+            ap.error(f"--{problem[0].split('.')[1].replace('_', '-')}: {problem[1]}")
 
 
 def main(argv=None):
@@ -124,7 +165,16 @@ def main(argv=None):
     need = (
         ("min_steps", "window_frac", "tol")
         if arm["mode"] == "exact"
-        else ("shots", "prior_samples", "device")
+        else (
+            "shots",
+            "prior_samples",
+            "device",
+            "execution",
+            "retries",
+            "max_jobs",
+            "max_shots",
+            "checkpoint_every",
+        )
     )
     missing = [f"--{k.replace('_', '-')}" for k in need if getattr(a, k) is None]
     if missing:
@@ -152,25 +202,39 @@ def main(argv=None):
             **common,
         )
     else:
-        from qhnet.training.sampled import SimulatedShots, train_sampled
+        from qhnet.devices.shots import shot_source
+        from qhnet.training.sampled import remove_checkpoints, train_sampled
 
-        if a.device == "simulated":
-            source = SimulatedShots()
-        else:
-            from qhnet.devices.shots import DeviceShots
-
-            source = ap.check(DeviceShots, a.device, noise=a.noise, backend=a.backend)
-        results = train_sampled(
-            table.ll_train,
-            arm["objective"],
-            shots=a.shots,
-            prior_samples=a.prior_samples,
-            source=source,
-            **common,
+        source = ap.check(
+            shot_source,
+            a.device,
+            noise=a.noise,
+            backend=a.backend,
+            execution=a.execution,
+            retries=a.retries,
         )
+        try:
+            plan_or_refuse(ap, a, source, table.n)
+            results = train_sampled(
+                table.ll_train,
+                arm["objective"],
+                shots=a.shots,
+                prior_samples=a.prior_samples,
+                source=source,
+                checkpoint_dir=a.checkpoint_dir,
+                checkpoint_every=a.checkpoint_every,
+                **common,
+            )
+        finally:
+            if hasattr(source, "close"):
+                source.close()
+        if hasattr(source, "jobs"):
+            print(f"{a.device}: {len(source.jobs)} primitive job(s) submitted", flush=True)
     rows, trajs = run_rows(arm, results, table, ds, time.time() - t0)
     write_frame(pd.DataFrame(rows), a.metrics)
     write_frame(pd.concat(trajs, ignore_index=True), a.trajectory)
+    if arm["mode"] == "sampled":
+        remove_checkpoints(a.checkpoint_dir, a.seeds)
     for r in rows:
         print(
             f"{ds.name} {arm['arm']} seed {r['seed']}: {r['steps']} steps, "

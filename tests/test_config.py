@@ -90,6 +90,16 @@ BAD = [
     ("noise runs above seeds", _set(["noise_study", "runs_per_arm"], 9), "runs_per_arm"),
     ("results is a file", _set(["results"], "config/test.yaml"), "is a file"),
     (
+        "runtime mode off the runtime",
+        _set(["device"], {"name": "qiskit.aer", "execution": "session"}),
+        "device.execution",
+    ),
+    (
+        "remote plan over the job cap",
+        _set(["device"], {"name": "qiskit.remote", "backend": "fake_brisbane", "max_jobs": 100}),
+        "device.max_jobs",
+    ),
+    (
         "noise only with aer",
         _set(["device"], {"name": "simulated", "noise": "fake_torino"}),
         "device.noise",

@@ -10,7 +10,8 @@ from scipy import stats
 
 from qhnet.devices import backends as devices
 from qhnet.devices.catalog import FAKE_BACKEND_QUBITS
-from qhnet.devices.shots import DeviceShots
+from qhnet.devices.primitives import PrimitiveShots
+from qhnet.devices.shots import DeviceShots, shot_source
 from qhnet.engine.circuit import init_angles, probabilities
 from qhnet.experiments.noise import noise_study
 from qhnet.training.sampled import SimulatedShots, train_sampled
@@ -68,14 +69,17 @@ def _chi2_ok(idx, p, n):
     return stats.chisquare(c[keep], len(idx) * p[keep] / p[keep].sum()).pvalue > 1e-4
 
 
-@pytest.mark.parametrize("name", ["qiskit.aer", "lightning.qubit"])
-def test_ideal_devices_match_exact_probabilities(name):
+@pytest.mark.parametrize(
+    ("name", "ansatz"),
+    [("qiskit.aer", "ry_chain"), ("lightning.qubit", "ry_chain"), ("qiskit.aer", "brick")],
+)
+def test_ideal_devices_match_exact_probabilities(name, ansatz):
     n, S = 4, 4000
-    thetas = np.stack([init_angles(n, 2, s) for s in range(2)])
-    idx = DeviceShots(name).sample(thetas, S, np.random.default_rng(0))
+    thetas = np.stack([init_angles(n, 2, s, ansatz) for s in range(2)])
+    idx = DeviceShots(name, ansatz=ansatz).sample(thetas, S, np.random.default_rng(0))
     assert idx.shape == (2, S) and idx.dtype == np.int64
     for b in range(2):
-        assert _chi2_ok(idx[b], np.asarray(probabilities(thetas[b])), n)
+        assert _chi2_ok(idx[b], np.asarray(probabilities(thetas[b], ansatz)), n)
 
 
 def test_aer_seed_is_fresh_per_call_and_reproducible():
@@ -129,12 +133,21 @@ def test_remote_training_and_noise_study_offline_do_not_leak_the_token(monkeypat
     caplog.set_level(logging.DEBUG)
     n = 3
     ll = -np.random.default_rng(0).uniform(1, 5, 2**n)
-    src = DeviceShots("qiskit.remote", backend="fake_manila")
-    (run,) = train_sampled(ll, "selbo", lam=1.0, h=1.0, max_steps=1, shots=50, source=src)
-    rows = noise_study(
-        [run.theta], np.linspace(0, 1, 2**n), sources={"remote": src}, shots=100, seed=0
-    )
-    text = repr(src) + repr(rows) + repr(run)
+    text = ""
+    for src in (
+        DeviceShots("qiskit.remote", backend="fake_manila"),
+        PrimitiveShots("qiskit.remote", backend="fake_manila", execution="batch"),
+    ):
+        (run,) = train_sampled(ll, "selbo", lam=1.0, h=1.0, max_steps=1, shots=50, source=src)
+        rows = noise_study(
+            [run.theta],
+            np.linspace(0, 1, 2**n),
+            sources={"remote": src},
+            shots=100,
+            seed=0,
+            mitigation=True,
+        )
+        text += repr(src) + repr(rows) + repr(run) + repr(getattr(src, "jobs", ""))
     out, err = capfd.readouterr()
     assert TOKEN not in out + err + caplog.text + text
     for rec in caplog.records:
@@ -169,7 +182,9 @@ def test_noise_study_rows_and_ideal_agreement():
     n = 4
     thetas = [init_angles(n, 1, s) for s in range(2)]
     acc = np.random.default_rng(0).uniform(0, 1, 2**n)
-    rows = noise_study(thetas, acc, backends=[None, "fake_manila"], shots=3000, seed=1)
+    rows = noise_study(
+        thetas, acc, backends=[None, "fake_manila"], shots=3000, seed=1, mitigation=True
+    )
     assert len(rows) == 4
     assert {r["source"] for r in rows} == {"ideal", "fake_manila"}
     for r in rows:
@@ -178,7 +193,9 @@ def test_noise_study_rows_and_ideal_agreement():
         )
         if r["source"] == "ideal":
             assert abs(r["acc_delta"]) < 4 * r["acc_se"]
+            assert abs(r["acc_mitigated"] - r["acc_sampled"]) < 1e-12  # no readout errors
         else:
+            assert np.isfinite(r["acc_mitigated"]) and r["physical_qubits"].startswith("[")
             assert r["coupled_fraction"] == 1.0  # manila couples 0-1-2-3(-4)
     (single,) = noise_study(
         [thetas[0]], acc, sources={"simulated": SimulatedShots()}, shots=2000, seed=0
@@ -191,6 +208,15 @@ def test_noisy_aer_is_reproducible_for_a_seed():
     n = 10
     thetas = [init_angles(n, 1, s) for s in range(2)]
     acc = np.linspace(0, 1, 2**n)
-    a = noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
-    b = noise_study(thetas, acc, backends=["fake_brisbane"], shots=200, seed=3)
+    a = noise_study(thetas, acc, backends=["fake_brisbane"], shots=40, seed=3)
+    b = noise_study(thetas, acc, backends=["fake_brisbane"], shots=40, seed=3)
     assert [r["acc_sampled"] for r in a] == [r["acc_sampled"] for r in b]
+
+
+def test_shot_source_picks_one_path_per_device():
+    assert type(shot_source("simulated")).__name__ == "SimulatedShots"
+    assert isinstance(shot_source("lightning.qubit"), DeviceShots)
+    src = shot_source("qiskit.remote", backend="fake_manila", execution="session", retries=1)
+    assert isinstance(src, PrimitiveShots) and src.execution == "session" and src.retries == 1
+    with pytest.raises(ValueError, match="execution must be 'job' on 'qiskit.aer'"):
+        shot_source("qiskit.aer", execution="batch")

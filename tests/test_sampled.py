@@ -22,6 +22,7 @@ from qhnet.training.sampled import (
     SimulatedShots,
     estimate,
     mmd2_u,
+    remove_checkpoints,
     sample_from_probabilities,
     shifted_angles,
     step_rng,
@@ -261,3 +262,64 @@ def test_default_qubit_shots_match_simulated_shots_in_distribution():
         # and each against the exact probabilities
         assert 0.5 * np.abs(cd / S - p[b]).sum() < 0.05
         assert 0.5 * np.abs(cs / S - p[b]).sum() < 0.05
+
+
+class _Crash(Exception):
+    pass
+
+
+class _CrashingShots(SimulatedShots):
+    """Simulated shots that die (like a killed job) at the given call."""
+
+    def __init__(self, at: int):
+        self.at, self.calls = at, 0
+
+    def sample(self, thetas, shots, rng):
+        self.calls += 1
+        if self.calls == self.at:
+            raise _Crash
+        return super().sample(thetas, shots, rng)
+
+    def __repr__(self) -> str:  # the same run configuration as SimulatedShots
+        return "SimulatedShots()"
+
+
+def test_killed_run_resumes_bit_identical_from_its_checkpoint(tmp_path):
+    ll = _table(4, 1)
+    kw = dict(lam=2.0, h=1.0, max_steps=23, shots=40, prior_samples=30, record_every=5)
+    ref = train_sampled(ll, "selbo", seeds=[1, 2], **kw)
+    ck = tmp_path / "run.ckpt"
+    # seed 1 finishes (24 calls), seed 2 dies at its step 13: last checkpoint at step 10
+    with pytest.raises(_Crash):
+        train_sampled(
+            ll,
+            "selbo",
+            seeds=[1, 2],
+            source=_CrashingShots(24 + 14),
+            checkpoint_dir=ck,
+            checkpoint_every=5,
+            **kw,
+        )
+    assert sorted(p.name for p in ck.iterdir()) == ["seed1.npz", "seed2.npz"]
+    counting = _CrashingShots(at=0)
+    again = train_sampled(
+        ll, "selbo", seeds=[1, 2], source=counting, checkpoint_dir=ck, checkpoint_every=5, **kw
+    )
+    assert counting.calls == 23 - 10 + 1  # seed 1 not rerun; seed 2 from step 10
+    for a, b in zip(ref, again, strict=True):
+        np.testing.assert_array_equal(a.theta, b.theta)
+        for col in SAMPLED_TRAJECTORY_COLUMNS:
+            np.testing.assert_array_equal(a.trajectory[col], b.trajectory[col])
+    remove_checkpoints(ck, [1, 2])
+    assert not ck.exists()
+
+
+def test_checkpoint_of_another_configuration_is_ignored(tmp_path):
+    ll = _table(3, 0)
+    kw = dict(max_steps=6, shots=20, seeds=[0], checkpoint_dir=tmp_path, checkpoint_every=2)
+    train_sampled(ll, "mle", lr=0.05, **kw)
+    counting = _CrashingShots(at=0)
+    (run,) = train_sampled(ll, "mle", lr=0.1, source=counting, **kw)
+    assert counting.calls == 7  # all steps again
+    (ref,) = train_sampled(ll, "mle", lr=0.1, max_steps=6, shots=20, seeds=[0])
+    np.testing.assert_array_equal(run.theta, ref.theta)

@@ -14,7 +14,7 @@ from snakemake.settings.types import DeploymentMethod
 
 sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
 
-from qhnet.experiments.config import ConfigError, check_config
+from qhnet.experiments.config import ConfigError, check_config, describe_hardware_plan
 from qhnet.experiments.sweep import (
     exact_arms,
     landscape_arms,
@@ -61,6 +61,12 @@ if SAMPLED["enabled"]:
         SAMPLED_ARMS[a.arm] = a
 SAMPLED_BATCHES = seed_batches(config["seeds"], SAMPLED["seeds_per_job"])
 REMOTE = SAMPLED["enabled"] and DEVICE["name"] == "qiskit.remote"
+if REMOTE:
+    # the cost of the IBM path, from the config alone (check_config refused it above
+    # if it exceeds device.max_jobs / device.max_shots); shown by snakemake -n too
+    print(
+        f"qiskit.remote sampled arm: {describe_hardware_plan(config)}", file=sys.stderr
+    )
 
 NOISE = config["noise_study"]
 LANDSCAPE_ARMS = landscape_arms(
@@ -145,6 +151,11 @@ def run_files(kind):
         kind=kind,
     )
     return exact + sampled
+
+
+def get_checkpoint_dir(wildcards):
+    """The folder of a sampled batch's checkpoints, next to its outputs."""
+    return res(f"runs/{wildcards.dataset}/{wildcards.sarm}/{wildcards.sbatch}.ckpt")
 
 
 def get_landscape_metrics(wildcards):

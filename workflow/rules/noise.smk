@@ -20,11 +20,12 @@ rule noise_study:
         arms=" ".join(a.arm for a in LANDSCAPE_ARMS),
         ns=NOISE,
         backends=" ".join(NOISE["backends"]),
+        mitigation=flag(NOISE["mitigation"], "mitigation"),
     shell:
         "{params.step} --table {input.table} --metrics {input.metrics} "
         "--arms {params.arms} --runs-per-arm {params.ns[runs_per_arm]} "
         "--backends {params.backends} --shots {params.ns[shots]} "
-        "--seed {params.ns[seed]} --out {output} > {log} 2>&1"
+        "--seed {params.ns[seed]} {params.mitigation} --out {output} > {log} 2>&1"
 
 
 rule noise_table:

@@ -64,10 +64,19 @@ rule train_sampled:
         device=DEVICE["name"],
         noise=opt(DEVICE["noise"]),
         backend=opt(DEVICE["backend"]),
+        execution=DEVICE["execution"],
+        retries=DEVICE["retries"],
+        max_jobs=DEVICE["max_jobs"],
+        max_shots=DEVICE["max_shots"],
+        checkpoints=get_checkpoint_dir,
     shell:
         "{params.step} --dataset {input.dataset} --table {input.table} --arm {wildcards.sarm} "
         "--seeds {params.seeds} --layers {params.layers} --lr {params.sp[lr]} "
         "--max-steps {params.sp[max_steps]} --record-every {params.sp[record_every]} "
         "--shots {params.sp[shots]} --prior-samples {params.sp[prior_samples]} "
         "--device {params.device} --noise {params.noise} --backend {params.backend} "
+        "--execution {params.execution} --retries {params.retries} "
+        "--max-jobs {params.max_jobs} --max-shots {params.max_shots} "
+        "--checkpoint-dir {params.checkpoints} "
+        "--checkpoint-every {params.sp[checkpoint_every]} "
         "--metrics {output.metrics} --trajectory {output.trajectory} > {log} 2>&1"

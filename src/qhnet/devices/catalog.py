@@ -19,6 +19,10 @@ from pathlib import Path
 DEVICES = ("default.qubit", "lightning.qubit", "qiskit.aer", "qiskit.remote")
 SHOT_SOURCES = ("simulated", *DEVICES)
 
+#: Qiskit Runtime execution modes (``device.execution``): one job per primitive
+#: call, a ``Batch`` or a ``Session`` (IBM's Open Plan cannot open sessions).
+EXECUTION_MODES = ("job", "batch", "session")
+
 #: The IBM Quantum channel (``ibm_quantum`` is refused by qiskit-ibm-runtime 0.45).
 IBM_CHANNEL = "ibm_quantum_platform"
 
@@ -133,3 +137,63 @@ def ibm_credentials_available() -> bool:
     if os.environ.get("QISKIT_IBM_TOKEN"):
         return True
     return (Path.home() / ".qiskit" / "qiskit-ibm.json").is_file()
+
+
+def sampled_plan(runs: int, max_steps: int, n_angles: int, shots: int) -> dict:
+    """Jobs, circuits and shots of ``runs`` sampled training runs, from the config alone.
+
+    Each step is one job of 2P + 1 circuits (the unshifted circuit and the ±π/2
+    shift of each of the P angles); each run ends with one job of one circuit
+    (the final estimate). Shots count circuit executions: circuits × shots.
+
+    Parameters
+    ----------
+    runs : int
+        Training runs (datasets × sampled arms × seeds).
+    max_steps, n_angles, shots : int
+        Steps per run, angles P of the circuit, shots per circuit.
+
+    Returns
+    -------
+    dict
+        ``runs``, ``jobs``, ``circuits``, ``shots``, ``jobs_per_run``, ``circuits_per_step``.
+    """
+    per_step = 2 * int(n_angles) + 1
+    circuits = int(runs) * (int(max_steps) * per_step + 1)
+    return {
+        "runs": int(runs),
+        "jobs": int(runs) * (int(max_steps) + 1),
+        "circuits": circuits,
+        "shots": circuits * int(shots),
+        "jobs_per_run": int(max_steps) + 1,
+        "circuits_per_step": per_step,
+    }
+
+
+def format_plan(plan: dict, qpu_seconds: float | None = None) -> str:
+    """One line describing a plan (and its QPU-time estimate when known)."""
+    text = (
+        f"plan: {plan['runs']} run(s) x {plan['jobs_per_run']} job(s) = {plan['jobs']} job(s), "
+        f"{plan['circuits']} circuit(s) ({plan['circuits_per_step']} per step), "
+        f"{plan['shots']} shot(s)"
+    )
+    if qpu_seconds is not None:
+        text += f", about {qpu_seconds:.0f} QPU second(s) (lower bound)"
+    return text
+
+
+def budget_problem(plan: dict, max_jobs: int, max_shots: int) -> tuple[str, str] | None:
+    """(key, why) when ``plan`` exceeds ``device.max_jobs`` / ``device.max_shots``, else None."""
+    if plan["jobs"] > max_jobs:
+        return "device.max_jobs", (
+            f"the plan needs {plan['jobs']} jobs, more than the cap "
+            f"{max_jobs} ({format_plan(plan)}); lower seeds or sampled.max_steps, "
+            "or raise device.max_jobs"
+        )
+    if plan["shots"] > max_shots:
+        return "device.max_shots", (
+            f"the plan needs {plan['shots']} shots, more than the cap "
+            f"{max_shots} ({format_plan(plan)}); lower sampled.shots, seeds or "
+            "sampled.max_steps, or raise device.max_shots"
+        )
+    return None

@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from qhnet.devices import backends
-from qhnet.engine.circuit import ansatz, bits_to_index, check_thetas
+from qhnet.engine.circuit import (
+    DEFAULT_ANSATZ,
+    apply_ansatz,
+    bits_to_index,
+    check_ansatz,
+    check_thetas,
+)
 from qhnet.validation import check_int
 
 
@@ -23,13 +29,22 @@ class DeviceShots:
     Each call builds the device with a seed drawn from ``rng`` (a fixed
     simulator seed would repeat the same shots every call); on real hardware the
     seed has no effect and runs are not reproducible. The backend and noise model
-    are resolved once per qubit count and reused.
+    are resolved once per qubit count and reused. ``ansatz`` (one of
+    ``qhnet.engine.circuit.ANSATZE``) is the circuit measured; ``thetas`` then
+    have shape (batch,) + ``angle_shape(ansatz, n, layers)``.
     """
 
     def __init__(
-        self, device: str = "default.qubit", *, noise=None, backend=None, threads: int = 1
+        self,
+        device: str = "default.qubit",
+        *,
+        noise=None,
+        backend=None,
+        threads: int = 1,
+        ansatz: str = DEFAULT_ANSATZ,
     ):
         self.device = backends.check_device(device, noise=noise, backend=backend)
+        self.ansatz = check_ansatz(ansatz)
         self.noise = noise
         self.backend = backend
         self.threads = check_int(threads, "threads", minimum=1)
@@ -48,9 +63,9 @@ class DeviceShots:
     def sample(self, thetas, shots: int, rng: np.random.Generator) -> np.ndarray:
         import pennylane as qml
 
-        thetas = check_thetas(thetas)
+        thetas = check_thetas(thetas, self.ansatz)
         shots = check_int(shots, "shots", minimum=1)
-        n = thetas.shape[2]
+        n = thetas.shape[-1]
         noise, backend = self._resolve(n)
         seed = int(rng.integers(2**31 - 1))
         dev = backends.make_device(
@@ -59,7 +74,7 @@ class DeviceShots:
         wires = list(range(n))
 
         def qfunc(t):
-            ansatz(t, wires=wires)
+            apply_ansatz(t, wires=wires, ansatz=self.ansatz)
             return qml.sample(wires=wires)
 
         tapes = [qml.tape.make_qscript(qfunc, shots=shots)(t) for t in thetas]
@@ -72,4 +87,48 @@ class DeviceShots:
         backend = (
             self.backend if isinstance(self.backend, str) or self.backend is None else "<object>"
         )
-        return f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r})"
+        return (
+            f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r}, "
+            f"ansatz={self.ansatz!r})"
+        )
+
+
+def shot_source(
+    device: str,
+    *,
+    noise=None,
+    backend=None,
+    execution: str = "job",
+    retries: int = 2,
+    threads: int = 1,
+):
+    """The shot source of a device name (``catalog.SHOT_SOURCES``): one way to build each.
+
+    ``simulated`` → ``SimulatedShots``; ``default.qubit`` / ``lightning.qubit`` →
+    ``DeviceShots`` (PennyLane; a step's circuits are one ``qml.execute`` batch);
+    ``qiskit.aer`` / ``qiskit.remote`` → ``qhnet.devices.primitives.PrimitiveShots``
+    (one SamplerV2 job per step, around pennylane-qiskit, which submits one job per
+    circuit). ``execution`` and ``retries`` apply to the primitives only.
+
+    Raises
+    ------
+    ValueError
+        For an unknown device, or options the device does not take.
+    """
+    from qhnet.devices.catalog import SHOT_SOURCES
+    from qhnet.validation import check_choice
+
+    check_choice(device, "device", SHOT_SOURCES)
+    if device == "simulated":
+        from qhnet.training.sampled import SimulatedShots
+
+        if noise is not None or backend is not None:
+            raise ValueError("noise and backend are not used by device 'simulated'")
+        return SimulatedShots()
+    if device in ("default.qubit", "lightning.qubit"):
+        return DeviceShots(device, noise=noise, backend=backend, threads=threads)
+    from qhnet.devices.primitives import PrimitiveShots
+
+    return PrimitiveShots(
+        device, noise=noise, backend=backend, execution=execution, retries=retries, threads=threads
+    )

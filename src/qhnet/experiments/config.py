@@ -17,7 +17,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from qhnet.devices.catalog import check_backend_name, ibm_credentials_available
+from qhnet.devices.catalog import (
+    budget_problem,
+    check_backend_name,
+    format_plan,
+    ibm_credentials_available,
+    sampled_plan,
+)
+from qhnet.engine.ansatze import DEFAULT_ANSATZ, angle_shape
 from qhnet.experiments.sweep import (
     check_name_round_trip,
     exact_arms,
@@ -84,6 +91,13 @@ def check_device(device: dict, n: int, *, used: bool) -> None:
             check_backend_name(backend, "device.backend", n_qubits=n)
     except ValueError as err:
         raise ConfigError(f"config key {err}") from None
+    execution = device.get("execution", "job")
+    if execution != "job" and name != "qiskit.remote":
+        _fail(
+            "device.execution",
+            f"{execution!r} is a Qiskit Runtime mode, only used with device.name "
+            f"'qiskit.remote' (allowed otherwise: 'job'); got name {name!r}",
+        )
     real = (name == "qiskit.remote" and not (backend or "").startswith("fake_")) or (
         name == "qiskit.aer" and noise is not None and not noise.startswith("fake_")
     )
@@ -194,6 +208,12 @@ def check_config(config: dict) -> None:
         except ValueError as err:
             _fail("sampled.seeds_per_job", str(err))
     check_device(config["device"], n, used=sp["enabled"])
+    plan = hardware_plan(config)
+    if plan is not None:
+        dev = config["device"]
+        problem = budget_problem(plan, dev["max_jobs"], dev["max_shots"])
+        if problem:
+            _fail(*problem)
 
     ns = config["noise_study"]
     if ns["enabled"]:
@@ -207,6 +227,30 @@ def check_config(config: dict) -> None:
                 "noise_study.runs_per_arm",
                 f"must be <= the number of seeds ({len(seeds)}); got {ns['runs_per_arm']}",
             )
+
+
+def hardware_plan(config: dict) -> dict | None:
+    """The sampled arm's jobs, circuits and shots on ``qiskit.remote`` (None otherwise).
+
+    Known from the configuration alone (``qhnet.devices.catalog.sampled_plan``):
+    datasets × sampled objectives × seeds runs of ``sampled.max_steps`` steps. The
+    workflow prints it while it builds the DAG (so ``snakemake -n`` shows it) and
+    refuses a plan above ``device.max_jobs`` / ``device.max_shots``.
+    """
+    sp = config["sampled"]
+    if not sp["enabled"] or config["device"]["name"] != "qiskit.remote":
+        return None
+    n = n_bits(config["model"]["hidden"])
+    ansatz = config["model"].get("ansatz", DEFAULT_ANSATZ)
+    n_angles = math.prod(angle_shape(ansatz, n, config["model"]["layers"]))
+    runs = len(config["datasets"]) * len(sp["objectives"]) * len(config["seeds"])
+    return sampled_plan(runs, sp["max_steps"], n_angles, sp["shots"])
+
+
+def describe_hardware_plan(config: dict) -> str | None:
+    """``format_plan`` of ``hardware_plan`` (None when the sampled arm is not on IBM's path)."""
+    plan = hardware_plan(config)
+    return None if plan is None else format_plan(plan)
 
 
 def _check_landscape(config: dict, arms, n: int) -> None:

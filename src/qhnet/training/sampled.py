@@ -40,6 +40,7 @@ ELBO has no sampled mode: it needs H[q], which shots do not give.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -50,6 +51,7 @@ import numpy as np
 
 from qhnet.engine.circuit import born, check_layers, check_n_qubits, check_thetas, init_angles
 from qhnet.engine.objectives import check_objective, kernel_apply
+from qhnet.training.checkpoint import Checkpoint, fingerprint
 from qhnet.training.exact import TRAJECTORY_COLUMNS, RunResult, records_fn
 from qhnet.training.optimisers import adam_ascent, adam_init
 from qhnet.validation import check_int, check_number, check_seeds, check_table
@@ -331,6 +333,8 @@ def train_sampled(
     acc_test=None,
     theta0: np.ndarray | None = None,
     method: str = "auto",
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 10,
 ) -> list[RunResult]:
     """Train one circuit per seed from shots only; same ``RunResult`` as ``training.train``.
 
@@ -346,6 +350,17 @@ def train_sampled(
     (for a noisy device, not what the device realises); the shot estimates the
     optimiser saw at those steps are added as ``objective_est``, ``ell_est``,
     ``mmd2_est`` (the last point's from one extra unshifted measurement).
+
+    Checkpoints: with ``checkpoint_dir``, each seed's state (θ, Adam's moments and
+    step count, the next step, the angles and estimates so far) is written
+    atomically to ``checkpoint_path(checkpoint_dir, seed)`` every
+    ``checkpoint_every`` steps and when the seed's run is complete; a call with the
+    same arguments resumes each seed from its checkpoint (a finished seed is not
+    run again). The shot stream needs no saved state: step s always draws from
+    ``step_rng(seed, s)``, so a resumed run ends bit-identical to an uninterrupted
+    one on any seeded source. A checkpoint written under other arguments (another
+    table, λ, shot count, source, ...) is ignored. The caller removes the files
+    once the outputs are written (``remove_checkpoints``).
     """
     objective = check_sampled_objective(objective, lam, h)
     ll = check_table(ll)
@@ -358,6 +373,7 @@ def train_sampled(
     if objective == "selbo":
         prior_samples = check_int(prior_samples, "prior_samples", minimum=2)
     seeds = check_seeds(seeds)
+    checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
     if theta0 is not None and len(seeds) != 1:
         raise ValueError("theta0 can only be given with a single seed")
     source = SimulatedShots() if source is None else source
@@ -374,23 +390,57 @@ def train_sampled(
     keep = np.unique(np.r_[np.arange(0, max_steps, record_every), max_steps])
     records = records_fn(objective, n, layers)
 
+    describe = dict(
+        objective=objective,
+        lam=lam_,
+        h=h_,
+        layers=layers,
+        lr=lr,
+        max_steps=max_steps,
+        shots=shots,
+        prior_samples=prior_samples,
+        method=method,
+        ll=ll,
+        source=repr(source),
+        theta0=None if theta0 is None else np.asarray(theta0, dtype=float),
+    )
+
     results = []
     for seed in seeds:
         th0 = init_angles(n, layers, seed) if theta0 is None else np.asarray(theta0, dtype=float)
         if th0.shape != (layers, n):
             raise ValueError(f"theta0 must have shape ({layers}, {n}); got {th0.shape}")
+        ckpt = Checkpoint(
+            None if checkpoint_dir is None else checkpoint_path(checkpoint_dir, seed),
+            fingerprint({**describe, "seed": seed}),
+        )
         theta = th0.copy()
         m, v, _ = adam_init(theta)
         path = np.empty((max_steps + 1, layers, n))
         est = np.full((max_steps + 1, 3), np.nan)
-        for step in range(max_steps):
+        start = 0
+        saved = ckpt.load()
+        if saved is not None:
+            arrays, meta = saved
+            start = int(meta["next_step"])
+            theta, m, v = arrays["theta"], arrays["m"], arrays["v"]
+            path[: arrays["path"].shape[0]] = arrays["path"]
+            est[: arrays["est"].shape[0]] = arrays["est"]
+            print(f"seed {seed}: resumed from checkpoint at step {start} ({ckpt.path})")
+
+        for step in range(start, max_steps):
             e = estimate(theta, ll, objective, rng=step_rng(seed, step), **kw)
             path[step] = theta
             est[step] = (e.objective, e.ell, e.mmd2)
             theta, m, v, _ = adam_ascent(theta, e.grad, m, v, step, lr)
-        path[max_steps] = theta
-        e = estimate(theta, ll, objective, rng=step_rng(seed, max_steps), grad=False, **kw)
-        est[max_steps] = (e.objective, e.ell, e.mmd2)
+            if ckpt.enabled and (step + 1) % checkpoint_every == 0 and step + 1 < max_steps:
+                _save(ckpt, seed, step + 1, theta, m, v, path, est)
+        if start <= max_steps:
+            path[max_steps] = theta
+            e = estimate(theta, ll, objective, rng=step_rng(seed, max_steps), grad=False, **kw)
+            est[max_steps] = (e.objective, e.ell, e.mmd2)
+            if ckpt.enabled:
+                _save(ckpt, seed, max_steps + 1, theta, m, v, path, est)  # this seed is done
         recs = np.asarray(
             records(
                 jnp.asarray(path[keep]),
@@ -418,3 +468,25 @@ def train_sampled(
             )
         )
     return results
+
+
+def _save(ckpt: Checkpoint, seed: int, next_step: int, theta, m, v, path, est) -> None:
+    """One seed's state before step ``next_step`` (also Adam's step count)."""
+    ckpt.save(
+        {"theta": theta, "m": m, "v": v, "path": path[:next_step], "est": est[:next_step]},
+        # the shot stream of step s is step_rng(seed, s): nothing else to save
+        {"next_step": next_step, "rng": {"seed": seed, "stream": _STREAM}},
+    )
+
+
+def checkpoint_path(directory: str | os.PathLike[str], seed: int) -> str:
+    """Where ``train_sampled(checkpoint_dir=directory)`` keeps the checkpoint of ``seed``."""
+    return os.path.join(os.fspath(directory), f"seed{int(seed)}.npz")
+
+
+def remove_checkpoints(directory: str | os.PathLike[str] | None, seeds) -> None:
+    """Delete the checkpoints of ``seeds`` in ``directory`` (and the folder once empty)."""
+    if directory is None:
+        return
+    for seed in check_seeds(seeds):
+        Checkpoint(checkpoint_path(directory, seed), "").remove()
