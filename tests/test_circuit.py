@@ -6,7 +6,7 @@ import pennylane as qml
 import pytest
 
 from qhnet.engine.circuit import (
-    ansatz,
+    apply_ansatz,
     cnot_layer_permutation,
     init_angles,
     probabilities,
@@ -44,14 +44,14 @@ def test_cnot_permutation_matches_pennylane_unitary():
     np.testing.assert_allclose(psi[cnot_layer_permutation(n)], np.real(circ()), atol=1e-14)
 
 
-def _pennylane_objective(n, layers, ll, kind, lam, h):
+def _pennylane_objective(n, layers, ll, kind, lam, h, ansatz="ry_chain"):
     """The same objective written on a PennyLane QNode (autograd backprop)."""
     dev = qml.device("default.qubit", wires=n)
     a = np.exp(-1.0 / h)
 
     @qml.qnode(dev, diff_method="backprop")
     def probs(theta):
-        ansatz(theta, wires=range(n))
+        apply_ansatz(theta, wires=range(n), ansatz=ansatz)
         return qml.probs(wires=range(n))
 
     from pennylane import numpy as pnp
@@ -74,20 +74,24 @@ def _pennylane_objective(n, layers, ll, kind, lam, h):
     return J
 
 
-@pytest.mark.parametrize(("n", "layers"), [(3, 1), (4, 2), (5, 2), (6, 3)])
+GRADIENT_CASES = [("ry_chain", 3, 1), ("ry_chain", 4, 2), ("ry_chain", 5, 2), ("ry_chain", 6, 3)]
+GRADIENT_CASES += [(a, n, layers) for a in ("brick", "hea") for n, layers in [(4, 2), (5, 3)]]
+
+
+@pytest.mark.parametrize(("ansatz", "n", "layers"), GRADIENT_CASES)
 @pytest.mark.parametrize("kind", ["mle", "elbo", "selbo"])
-def test_gradients_match_pennylane(n, layers, kind):
+def test_gradients_match_pennylane(ansatz, n, layers, kind):
     from pennylane import numpy as pnp
 
     rng = np.random.default_rng(n * 10 + layers)
     ll = -rng.uniform(10, 60, 2**n)
-    theta = init_angles(n, layers, 7)
+    theta = init_angles(n, layers, 7, ansatz)
     lam, h = 0.7, 1.3
-    J = _pennylane_objective(n, layers, ll, kind, lam, h)
+    J = _pennylane_objective(n, layers, ll, kind, lam, h, ansatz)
     t = pnp.array(theta, requires_grad=True)
     ref_val = J(t)
     ref_grad = qml.grad(J, argnums=0)(t)
-    val, grad = value_and_grad_fn(kind)(jnp.asarray(theta), jnp.asarray(ll), lam, h)
+    val, grad = value_and_grad_fn(kind, ansatz)(jnp.asarray(theta), jnp.asarray(ll), lam, h)
     assert abs(float(val) - float(ref_val)) <= 1e-10 * max(1, abs(float(ref_val)))
     np.testing.assert_allclose(np.asarray(grad), np.asarray(ref_grad), atol=1e-10)
 

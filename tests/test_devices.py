@@ -68,14 +68,17 @@ def _chi2_ok(idx, p, n):
     return stats.chisquare(c[keep], len(idx) * p[keep] / p[keep].sum()).pvalue > 1e-4
 
 
-@pytest.mark.parametrize("name", ["qiskit.aer", "lightning.qubit"])
-def test_ideal_devices_match_exact_probabilities(name):
+@pytest.mark.parametrize(
+    ("name", "ansatz"),
+    [("qiskit.aer", "ry_chain"), ("lightning.qubit", "ry_chain"), ("qiskit.aer", "brick")],
+)
+def test_ideal_devices_match_exact_probabilities(name, ansatz):
     n, S = 4, 4000
-    thetas = np.stack([init_angles(n, 2, s) for s in range(2)])
-    idx = DeviceShots(name).sample(thetas, S, np.random.default_rng(0))
+    thetas = np.stack([init_angles(n, 2, s, ansatz) for s in range(2)])
+    idx = DeviceShots(name, ansatz=ansatz).sample(thetas, S, np.random.default_rng(0))
     assert idx.shape == (2, S) and idx.dtype == np.int64
     for b in range(2):
-        assert _chi2_ok(idx[b], np.asarray(probabilities(thetas[b])), n)
+        assert _chi2_ok(idx[b], np.asarray(probabilities(thetas[b], ansatz)), n)
 
 
 def test_aer_seed_is_fresh_per_call_and_reproducible():

@@ -212,13 +212,13 @@ def build_pl_autograd(objective, n, layers, ll):
     from autograd import value_and_grad
     from pennylane import numpy as pnp
 
-    from qhnet.engine.circuit import ansatz
+    from qhnet.engine.circuit import apply_ansatz
 
     dev = qml.device("default.qubit", wires=n)
 
     @qml.qnode(dev, interface="autograd", diff_method="backprop")
     def probs(theta):
-        ansatz(theta, wires=range(n))
+        apply_ansatz(theta, wires=range(n))
         return qml.probs(wires=range(n))
 
     h = bandwidth(n)
@@ -239,13 +239,13 @@ def build_pl_jax(objective, n, layers, ll):
     import jax.numpy as jnp
     import pennylane as qml
 
-    from qhnet.engine.circuit import ansatz
+    from qhnet.engine.circuit import apply_ansatz
 
     dev = qml.device("default.qubit", wires=n)
 
     @qml.qnode(dev, interface="jax", diff_method="backprop")
     def probs(theta):
-        ansatz(theta, wires=range(n))
+        apply_ansatz(theta, wires=range(n))
         return qml.probs(wires=range(n))
 
     def value(theta, ll, lam, h):
@@ -265,18 +265,18 @@ def build_lightning_adjoint(objective, n, layers, ll):
     import scipy.sparse as sp
     from pennylane import numpy as pnp
 
-    from qhnet.engine.circuit import ansatz
+    from qhnet.engine.circuit import apply_ansatz
 
     dev = qml.device("lightning.qubit", wires=n)
 
     @qml.qnode(dev, diff_method=None)
     def probs(theta):
-        ansatz(theta, wires=range(n))
+        apply_ansatz(theta, wires=range(n))
         return qml.probs(wires=range(n))
 
     @qml.qnode(dev, diff_method="adjoint")
     def energy(theta, ham):
-        ansatz(theta, wires=range(n))
+        apply_ansatz(theta, wires=range(n))
         return qml.expval(ham)
 
     grad = qml.grad(energy, argnums=0)
@@ -514,14 +514,14 @@ def plain_sampled_estimator(idx, y, ll, lam, h, n):
 def build_plain_sampled(n, layers, ll, shots, prior):
     import pennylane as qml
 
-    from qhnet.engine.circuit import ansatz
+    from qhnet.engine.circuit import apply_ansatz
 
     dev = qml.device("default.qubit", wires=n, seed=12345)
 
     @qml.set_shots(shots)
     @qml.qnode(dev)
     def circuit(theta):
-        ansatz(theta, wires=range(n))
+        apply_ansatz(theta, wires=range(n))
         return qml.sample(wires=range(n))
 
     weights = np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64)

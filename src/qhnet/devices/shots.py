@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from qhnet.devices import backends
-from qhnet.engine.circuit import ansatz, bits_to_index, check_thetas
+from qhnet.engine.circuit import (
+    DEFAULT_ANSATZ,
+    apply_ansatz,
+    bits_to_index,
+    check_ansatz,
+    check_thetas,
+)
 from qhnet.validation import check_int
 
 
@@ -23,13 +29,22 @@ class DeviceShots:
     Each call builds the device with a seed drawn from ``rng`` (a fixed
     simulator seed would repeat the same shots every call); on real hardware the
     seed has no effect and runs are not reproducible. The backend and noise model
-    are resolved once per qubit count and reused.
+    are resolved once per qubit count and reused. ``ansatz`` (one of
+    ``qhnet.engine.circuit.ANSATZE``) is the circuit measured; ``thetas`` then
+    have shape (batch,) + ``angle_shape(ansatz, n, layers)``.
     """
 
     def __init__(
-        self, device: str = "default.qubit", *, noise=None, backend=None, threads: int = 1
+        self,
+        device: str = "default.qubit",
+        *,
+        noise=None,
+        backend=None,
+        threads: int = 1,
+        ansatz: str = DEFAULT_ANSATZ,
     ):
         self.device = backends.check_device(device, noise=noise, backend=backend)
+        self.ansatz = check_ansatz(ansatz)
         self.noise = noise
         self.backend = backend
         self.threads = check_int(threads, "threads", minimum=1)
@@ -48,9 +63,9 @@ class DeviceShots:
     def sample(self, thetas, shots: int, rng: np.random.Generator) -> np.ndarray:
         import pennylane as qml
 
-        thetas = check_thetas(thetas)
+        thetas = check_thetas(thetas, self.ansatz)
         shots = check_int(shots, "shots", minimum=1)
-        n = thetas.shape[2]
+        n = thetas.shape[-1]
         noise, backend = self._resolve(n)
         seed = int(rng.integers(2**31 - 1))
         dev = backends.make_device(
@@ -59,7 +74,7 @@ class DeviceShots:
         wires = list(range(n))
 
         def qfunc(t):
-            ansatz(t, wires=wires)
+            apply_ansatz(t, wires=wires, ansatz=self.ansatz)
             return qml.sample(wires=wires)
 
         tapes = [qml.tape.make_qscript(qfunc, shots=shots)(t) for t in thetas]
@@ -72,4 +87,7 @@ class DeviceShots:
         backend = (
             self.backend if isinstance(self.backend, str) or self.backend is None else "<object>"
         )
-        return f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r})"
+        return (
+            f"DeviceShots({self.device!r}, noise={noise!r}, backend={backend!r}, "
+            f"ansatz={self.ansatz!r})"
+        )

@@ -1,16 +1,21 @@
-"""The hypernetwork circuit: one ansatz for PennyLane devices, one fast exact engine.
+"""The exact engine: amplitudes and Born probabilities of every ansatz, in JAX.
 
-The ansatz (METHOD §1, after binncode) is ``layers`` repetitions of
-[RY(θ) on every qubit → CNOT on (0,1),(2,3),… → CNOT on (1,2),(3,4),…] acting
-on |0…0⟩. RY and CNOT are real, so the state stays real. The exact engine
-(``state``) is written in JAX, so that any objective of the probabilities gets
-its gradient by reverse mode, and exploits the circuit's structure: as a
+The circuits are defined once, as gate lists, in ``qhnet.engine.ansatze``
+(re-exported here): ``ansatz_ops``, ``apply_ansatz`` (PennyLane), ``init_angles``,
+``angle_shape``. This module simulates them exactly: ``state``, ``born``,
+``probabilities`` (all take ``ansatz=``, default ``"ry_chain"``), written in JAX
+so that any objective of the probabilities gets its gradient by reverse mode.
+
+``ry_chain`` (real amplitudes) exploits the circuit's structure: as a
 2^k × 2^(n−k) matrix the state after L layers has rank 2^L (a product state,
 then each CNOT layer doubles the rank because only one CNOT crosses the cut), so
 the first layers act on two thin factors and the 2^n amplitudes are one thin
 matrix product, forward and backward. Deeper circuits continue on the full
 vector (n 2×2 passes per RY layer, one gather per CNOT layer) with a
 hand-written adjoint pass. See the comment above ``_layout``.
+
+``brick`` and ``hea`` (complex amplitudes) are simulated from their gate lists
+(``_segments``).
 
 Basis order is PennyLane's: wire 0 is the most significant bit of the index.
 """
@@ -24,8 +29,50 @@ import jax.numpy as jnp
 import numpy as np
 
 from qhnet.engine._jax import materialise
+from qhnet.engine.ansatze import (
+    ANSATZE,
+    DEFAULT_ANSATZ,
+    GATES,
+    angle_shape,
+    ansatz_ops,
+    apply_ansatz,
+    brick_pairs,
+    check_ansatz,
+    check_layers,
+    check_thetas,
+    cnot_pairs,
+    init_angles,
+    ladder_pairs,
+    theta_dims,
+)
 from qhnet.limits import MAX_EXACT_QUBITS
-from qhnet.validation import check_array, check_int, check_random_state
+from qhnet.validation import check_int
+
+__all__ = [
+    "ANSATZE",
+    "DEFAULT_ANSATZ",
+    "GATES",
+    "angle_shape",
+    "ansatz_ops",
+    "apply_ansatz",
+    "bits_to_index",
+    "born",
+    "brick_pairs",
+    "check_ansatz",
+    "check_layers",
+    "check_n_qubits",
+    "check_theta",
+    "check_thetas",
+    "cnot_layer_permutation",
+    "cnot_pairs",
+    "cnot_permutation",
+    "init_angles",
+    "ladder_pairs",
+    "probabilities",
+    "probabilities_pennylane",
+    "state",
+    "theta_dims",
+]
 
 
 def check_n_qubits(n: int, *, name: str = "n_qubits", max_qubits: int = MAX_EXACT_QUBITS) -> int:
@@ -46,19 +93,6 @@ def check_n_qubits(n: int, *, name: str = "n_qubits", max_qubits: int = MAX_EXAC
     return n
 
 
-def check_layers(layers: int) -> int:
-    """Validate a circuit depth: an integer >= 1."""
-    return check_int(layers, "layers", minimum=1)
-
-
-def check_thetas(thetas) -> np.ndarray:
-    """A finite batch of angle arrays, shape (batch >= 1, layers, n_qubits)."""
-    thetas = check_array(thetas, "thetas")
-    if thetas.ndim != 3 or thetas.shape[0] < 1:
-        raise ValueError(f"thetas must have shape (batch, layers, n_qubits); got {thetas.shape}")
-    return thetas
-
-
 def bits_to_index(bits) -> np.ndarray:
     """Rows of bits (..., n), wire 0 first, to basis indices k = Σ σ_i 2^(n−1−i) (int64)."""
     bits = np.asarray(bits).astype(np.int64)
@@ -66,62 +100,9 @@ def bits_to_index(bits) -> np.ndarray:
     return bits @ (np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64))
 
 
-def cnot_pairs(n: int) -> list[tuple[int, int]]:
-    """The CNOTs of one layer, in order: even pairs then odd pairs (open chain)."""
-    return [(i, i + 1) for i in range(0, n - 1, 2)] + [(i, i + 1) for i in range(1, n - 1, 2)]
-
-
-def init_angles(n: int, layers: int, seed: int) -> np.ndarray:
-    """Initial angles i.i.d. Uniform[0, 2π), shape (layers, n), fixed by ``seed``."""
-    check_n_qubits(n, max_qubits=10**6)
-    check_layers(layers)
-    rng = check_random_state(seed)
-    return rng.uniform(0.0, 2.0 * np.pi, size=(layers, n))
-
-
-def ansatz(theta, wires, layers: int | None = None):
-    """PennyLane quantum function of the ansatz; ``theta`` has shape (layers, n).
-
-    Usable inside any QNode on any device, e.g.::
-
-        @qml.qnode(dev)
-        def probs(theta):
-            ansatz(theta, wires=range(n))
-            return qml.probs(wires=range(n))
-    """
-    import pennylane as qml
-
-    wires = list(wires)
-    n = len(wires)
-    shape = qml.math.shape(theta)
-    if len(shape) != 2 or shape[1] != n:
-        raise ValueError(f"theta must have shape (layers, {n}); got {tuple(shape)}")
-    if layers is not None and shape[0] != layers:
-        raise ValueError(f"theta has {shape[0]} layers but layers={layers}")
-    for layer in range(shape[0]):
-        for i, w in enumerate(wires):
-            qml.RY(theta[layer, i], wires=w)
-        for c, t in cnot_pairs(n):
-            qml.CNOT(wires=[wires[c], wires[t]])
-
-
-@lru_cache(maxsize=32)
 def cnot_layer_permutation(n: int) -> np.ndarray:
-    """Index array ``perm`` with (CNOT layer) ψ = ψ[perm], for the whole layer at once.
-
-    A CNOT maps basis state |x⟩ to |x ⊕ (x_c · e_t)⟩; it is its own inverse, so
-    the new amplitude at x is the old amplitude at CNOT(x). Composing the gates
-    in order gives one gather per layer.
-    """
-    idx = np.arange(2**n, dtype=np.int64)
-    perm = idx.copy()
-    for c, t in cnot_pairs(n):
-        cbit, tbit = n - 1 - c, n - 1 - t
-        # new[x] = old[g(x)]: after this gate, amplitude at x came from g(x) in the
-        # previous state, so compose: perm_new[x] = perm_old[g(x)].
-        g = idx ^ (((idx >> cbit) & 1) << tbit)
-        perm = perm[g]
-    return perm.astype(np.int32)
+    """Index array ``perm`` with (one ``ry_chain`` CNOT layer) ψ = ψ[perm]."""
+    return cnot_permutation(n, tuple(cnot_pairs(n)))
 
 
 def _bit_table(m: int) -> np.ndarray:
@@ -353,13 +334,8 @@ def _tail_theta_fwd(psi, theta):
 _tail_theta.defvjp(_tail_theta_fwd, _tail_bwd)  # cotangents of (ψ, θ)
 
 
-def state(theta: jax.Array) -> jax.Array:
-    """Real amplitudes ⟨σ|U(θ)|0…0⟩ for all σ, shape (2^n,). Pure JAX, traceable.
-
-    Differentiable in reverse mode and vmappable. Forward mode (``jax.jvp``,
-    ``jacfwd``) is only defined for one layer: later layers have hand-written
-    reverse-mode adjoints (``jax.custom_vjp``).
-    """
+def _ry_chain_state(theta: jax.Array) -> jax.Array:
+    """``ry_chain``: real amplitudes, shape (2^n,) (factored layers, then the full-vector tail)."""
     layers, n = theta.shape
     m = _factored_layers(n, layers)
     psi = _factored_state(theta[:m])
@@ -368,19 +344,159 @@ def state(theta: jax.Array) -> jax.Array:
     return psi
 
 
-def born(theta: jax.Array) -> jax.Array:
+# --- the complex ansätze (brick, hea): any gate list of RY, RZ and CNOT ---------------
+
+
+@lru_cache(maxsize=256)
+def cnot_permutation(n: int, pairs: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Index array ``perm`` with ψ after the CNOTs ``pairs`` (in order) = ψ[perm].
+
+    A CNOT is its own inverse and maps |x⟩ to |x ⊕ x_c·e_t⟩, so the new amplitude at
+    x is the old one at CNOT(x); composing the gates in order gives one gather.
+    """
+    idx = np.arange(2**n, dtype=np.int64)
+    perm = idx.copy()
+    for c, t in pairs:
+        perm = perm[idx ^ (((idx >> (n - 1 - c)) & 1) << (n - 1 - t))]
+    return perm.astype(np.int32)
+
+
+@lru_cache(maxsize=256)
+def _segments(ansatz: str, n: int, layers: int) -> tuple:
+    """``ansatz_ops`` grouped: ("RY" | "RZ", qubits, flat indices) or ("CNOT", pairs).
+
+    Consecutive rotations of one kind on distinct qubits form one segment (they
+    commute); consecutive CNOTs form one (a permutation). A CNOT whose control
+    is still exactly |0⟩ (no RY on it and no CNOT into it yet) is the identity on
+    the state and is dropped: e.g. binncode's first brick.
+    """
+    segs: list = []
+    live = [False] * n  # qubit may have a |1⟩ component
+    for gate, wires, k in ansatz_ops(ansatz, n, layers):
+        if gate == "CNOT":
+            c, t = wires
+            if not live[c]:
+                continue
+            live[t] = True
+            if segs and segs[-1][0] == "CNOT":
+                segs[-1][1].append(wires)
+            else:
+                segs.append(("CNOT", [wires]))
+            continue
+        q = wires[0]
+        if gate == "RY":
+            live[q] = True
+        if segs and segs[-1][0] == gate and q not in segs[-1][1]:
+            segs[-1][1].append(q)
+            segs[-1][2].append(k)
+        else:
+            segs.append((gate, [q], [k]))
+    return tuple(
+        ("CNOT", tuple(s[1])) if s[0] == "CNOT" else (s[0], tuple(s[1]), tuple(s[2])) for s in segs
+    )
+
+
+def _ry_qubit(psi: jax.Array, c: jax.Array, s: jax.Array, q: int) -> jax.Array:
+    """RY on the qubit that is bit q (from the most significant) of the leading axis."""
+    shape = psi.shape
+    x = psi.reshape(2**q, 2, -1)
+    a, b = x[:, 0:1], x[:, 1:2]
+    return jnp.concatenate([c * a - s * b, s * a + c * b], axis=1).reshape(shape)
+
+
+def _rz_phases(phi: jax.Array) -> jax.Array:
+    """⊗_i diag(e^{−iφ_i/2}, e^{iφ_i/2}) of m angles as a length-2^m vector (wire 0 first)."""
+    m = phi.shape[0]
+    if m == 0:
+        return jnp.ones((1,), jnp.complex128)
+    sign = 1.0 - 2.0 * _bit_table(m)  # +1 for bit 0, −1 for bit 1
+    return jnp.exp(-0.5j * (jnp.asarray(sign) @ phi))
+
+
+def _complex_full(psi: jax.Array, theta_flat: jax.Array, segs, n: int) -> jax.Array:
+    """Apply ``segs`` to the full 2^n vector ``psi`` (plain JAX; reverse mode by JAX)."""
+    for seg in segs:
+        if seg[0] == "CNOT":
+            psi = psi[cnot_permutation(n, seg[1])]
+            continue
+        gate, qubits, idx = seg
+        angles = theta_flat[np.asarray(idx)]
+        if gate == "RY":
+            c, s = _cos_sin(angles)
+            for j, q in enumerate(qubits):
+                psi = _ry_qubit(psi, c[j], s[j], q)
+        else:
+            k = n // 2
+            phi = jnp.zeros(n, theta_flat.dtype).at[np.asarray(qubits)].set(angles)
+            z = _rz_phases(phi[:k])[:, None] * _rz_phases(phi[k:])[None, :]
+            psi = (psi.reshape(2**k, 2 ** (n - k)) * z).reshape(-1)
+    return psi
+
+
+def _complex_state(theta: jax.Array, ansatz: str, n: int, layers: int) -> jax.Array:
+    segs = _segments(ansatz, n, layers)
+    psi = jnp.zeros(2**n, jnp.complex128).at[0].set(1.0)
+    return _complex_full(psi, theta.reshape(-1), segs, n)
+
+
+def check_theta(theta, ansatz: str = DEFAULT_ANSATZ) -> tuple[int, int]:
+    """(layers, n) of one angle array for the exact engine, checking shape and size.
+
+    Raises
+    ------
+    ValueError
+        If ``ansatz`` is unknown, the shape does not fit it, or n exceeds the exact limit.
+    """
+    layers, n = theta_dims(np.shape(theta), ansatz)
+    check_n_qubits(n)
+    return layers, n
+
+
+def state(theta: jax.Array, ansatz: str = DEFAULT_ANSATZ) -> jax.Array:
+    """Amplitudes ⟨σ|U(θ)|0…0⟩ for all σ, shape (2^n,). Pure JAX, traceable.
+
+    Parameters
+    ----------
+    theta : jax.Array
+        Angles, shape ``angle_shape(ansatz, n, layers)``.
+    ansatz : str
+        One of ``ANSATZE`` (static under ``jax.jit``).
+
+    Returns
+    -------
+    jax.Array
+        float64 for ``ry_chain`` (real amplitudes), complex128 for ``brick`` and ``hea``.
+        Basis order: wire 0 most significant.
+
+    Notes
+    -----
+    Differentiable in reverse mode and vmappable. Forward mode (``jax.jvp``,
+    ``jacfwd``) is only defined for one ``ry_chain`` layer: later layers have
+    hand-written reverse-mode adjoints (``jax.custom_vjp``).
+    """
+    layers, n = theta_dims(theta.shape, ansatz)
+    if ansatz == "ry_chain":
+        return _ry_chain_state(theta)
+    return _complex_state(theta, ansatz, n, layers)
+
+
+def born(theta: jax.Array, ansatz: str = DEFAULT_ANSATZ) -> jax.Array:
     """Born probabilities |⟨σ|U(θ)|0…0⟩|² for all σ: pure JAX, traceable, differentiable."""
-    psi = state(theta)
+    psi = state(theta, ansatz)
+    if jnp.iscomplexobj(psi):
+        return psi.real * psi.real + psi.imag * psi.imag
     return psi * psi
 
 
-def probabilities(theta) -> jax.Array:
+def probabilities(theta, ansatz: str = DEFAULT_ANSATZ) -> jax.Array:
     """Born probabilities q_θ(σ) for all 2^n bitstrings (exact engine), checked and compiled.
 
     Parameters
     ----------
-    theta : array, shape (layers, n_qubits)
+    theta : array, shape ``angle_shape(ansatz, n, layers)``
         Circuit angles.
+    ansatz : str
+        One of ``ANSATZE``.
 
     Returns
     -------
@@ -390,29 +506,30 @@ def probabilities(theta) -> jax.Array:
     Raises
     ------
     ValueError
-        If ``theta`` is not 2-D or has more qubits than exact mode allows.
+        For an unknown ansatz, a shape that does not fit it, or more qubits than
+        exact mode allows.
     """
     theta = jnp.asarray(theta, dtype=jnp.float64)
-    if theta.ndim != 2:
-        raise ValueError(f"theta must have shape (layers, n_qubits); got {theta.shape}")
-    check_n_qubits(theta.shape[1])
-    return _probabilities_jit(theta)
+    check_theta(theta, ansatz)
+    return _probabilities_jit(theta, ansatz)
 
 
-_probabilities_jit = jax.jit(born)
+_probabilities_jit = jax.jit(born, static_argnames="ansatz")
 
 
-def probabilities_pennylane(theta, device: str = "default.qubit", **device_kwargs) -> np.ndarray:
-    """Reference probabilities from a PennyLane QNode (slow; for tests and checks)."""
+def probabilities_pennylane(
+    theta, device: str = "default.qubit", *, ansatz: str = DEFAULT_ANSATZ, **device_kwargs
+) -> np.ndarray:
+    """Reference probabilities from a PennyLane QNode of ``apply_ansatz`` (slow; for tests)."""
     import pennylane as qml
 
     theta = np.asarray(theta, dtype=float)
-    n = theta.shape[1]
+    _, n = theta_dims(theta.shape, ansatz)
     dev = qml.device(device, wires=n, **device_kwargs)
 
     @qml.qnode(dev)
     def circuit(t):
-        ansatz(t, wires=range(n))
+        apply_ansatz(t, wires=range(n), ansatz=ansatz)
         return qml.probs(wires=range(n))
 
     return np.asarray(circuit(theta))

@@ -21,7 +21,7 @@ import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
 from qhnet.engine._jax import materialise
-from qhnet.engine.circuit import born
+from qhnet.engine.circuit import DEFAULT_ANSATZ, born, check_ansatz
 from qhnet.validation import check_choice, check_number, n_qubits_of
 
 OBJECTIVES = ("mle", "elbo", "selbo")
@@ -204,20 +204,50 @@ def reference_bandwidth(n: int) -> float:
     return n / 4.0
 
 
-def objective_value(theta, ll, objective: str, lam, h):
+def objective_value(theta, ll, objective: str, lam, h, ansatz: str = DEFAULT_ANSATZ):
     """J(θ) of the circuit with angles ``theta`` (exact engine): the one definition.
 
     Training, landscapes and benchmarks all evaluate J through this function.
-    ``objective`` is static; ``ll``, ``lam`` and ``h`` are traced.
+
+    Parameters
+    ----------
+    theta : jax.Array
+        Angles, shape ``angle_shape(ansatz, n, layers)``.
+    ll : jax.Array
+        Cost table, length 2^n.
+    objective : str
+        One of ``OBJECTIVES`` (static).
+    lam, h : float
+        λ and the MMD bandwidth (traced; ignored where the objective has none).
+    ansatz : str
+        One of ``qhnet.engine.circuit.ANSATZE`` (static).
+
+    Returns
+    -------
+    jax.Array
+        The scalar J(θ) (maximised).
     """
-    return objective_terms(born(theta), ll, objective, lam, h)[0]
+    return objective_terms(born(theta, ansatz), ll, objective, lam, h)[0]
 
 
 @lru_cache(maxsize=64)
-def value_and_grad_fn(objective: str):
-    """Compiled (θ, ll, λ, h) → (J, dJ/dθ); jit caches one executable per shape."""
+def value_and_grad_fn(objective: str, ansatz: str = DEFAULT_ANSATZ):
+    """Compiled (θ, ll, λ, h) → (J, dJ/dθ) for a static objective and ansatz.
+
+    ``jax.jit`` caches one executable per input shape; the function itself is
+    cached per (objective, ansatz).
+
+    Raises
+    ------
+    ValueError
+        For an unknown objective or ansatz.
+    """
+    check_choice(objective, "objective", OBJECTIVES)
+    check_ansatz(ansatz)
     return jax.jit(
-        jax.value_and_grad(lambda theta, ll, lam, h: objective_value(theta, ll, objective, lam, h))
+        jax.value_and_grad(
+            lambda theta, ll, lam, h: objective_value(theta, ll, objective, lam, h, ansatz)
+        )
     )
 
 
