@@ -41,7 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from qhnet.engine.circuit import born, check_n_qubits, init_angles
+from qhnet.engine.circuit import DEFAULT_ANSATZ, born, check_ansatz, check_n_qubits, init_angles
 from qhnet.engine.objectives import (
     check_objective,
     mmd2_uniform,
@@ -100,7 +100,7 @@ class RunResult:
     seconds_to_optimum: float = math.nan
     stop_reason: str = "max_steps"
     optimizer: str = "adam"
-    ansatz: str = "ry_chain"
+    ansatz: str = DEFAULT_ANSATZ
     resumed: bool = False
     compile_seconds: float = math.nan
 
@@ -118,18 +118,12 @@ def _record(q, ll, acc_train, acc_test, lam, h, objective: str):
     return jnp.stack([j, ell, ent, mmd_ref, q @ acc_train, q @ acc_test])
 
 
-def _born(theta, ansatz: str):
-    if ansatz != "ry_chain":  # until the engine's ansätze land
-        raise ValueError(f"ansatz must be one of 'ry_chain'; got {ansatz!r}")
-    return born(theta)
-
-
 @lru_cache(maxsize=64)
-def records_fn(objective: str, n: int, layers: int, ansatz: str = "ry_chain"):
+def records_fn(objective: str, n: int, layers: int, ansatz: str = DEFAULT_ANSATZ):
     """Compiled: trajectory columns for a batch of angles (J, E[LL], H, MMD²_ref, accs)."""
 
     def one(theta, ll, acc_train, acc_test, lam, h):
-        return _record(_born(theta, ansatz), ll, acc_train, acc_test, lam, h, objective)
+        return _record(born(theta, ansatz), ll, acc_train, acc_test, lam, h, objective)
 
     return jax.jit(lambda thetas, *a: jax.lax.map(lambda t: one(t, *a), thetas, batch_size=16))
 
@@ -173,7 +167,7 @@ def _program(objective: str, ansatz: str, optimizer: str, memory: int):
     tx = make_optimizer(optimizer, memory)
 
     def terms(theta, c: _Consts):
-        q = _born(theta, ansatz)
+        q = born(theta, ansatz)
         return objective_terms(q, c.ll, objective, c.lam, c.h)[0], q
 
     def init(theta, lr, n_hist, n_rec):
@@ -204,7 +198,7 @@ def _program(objective: str, ansatz: str, optimizer: str, memory: int):
 
             neg_j, neg_g = optax.value_and_grad_from_state(loss)(s.theta, state=s.opt)
             j, g = -neg_j, -neg_g
-            q = _born(s.theta, ansatz)
+            q = born(s.theta, ansatz)
             updates, opt = tx.update(neg_g, s.opt, s.theta, value=neg_j, grad=neg_g, value_fn=loss)
         theta = optax.apply_updates(s.theta, updates)
         better = j > s.best_j
@@ -243,7 +237,7 @@ def _program(objective: str, ansatz: str, optimizer: str, memory: int):
         )
 
     def final(theta, c: _Consts):
-        q = _born(theta, ansatz)
+        q = born(theta, ansatz)
         rec = _record(q, c.ll, c.acc_train, c.acc_test, c.lam, c.h, objective)
         return rec, c.optimum[jnp.argmax(q)]
 
@@ -385,7 +379,7 @@ def train(
     n = check_n_qubits(ll.shape[0].bit_length() - 1)
     check_objective(objective, lam, h)
     optimizer = check_optimizer(_default("optimizer", optimizer, "adam"))
-    ansatz = _default("ansatz", ansatz, optimizer)
+    ansatz = check_ansatz(_default("ansatz", ansatz, optimizer))
     layers = check_int(_default("layers", layers, optimizer), "layers", minimum=1)
     lr = check_number(_default("lr", lr, optimizer), "lr", minimum=0, include_min=False)
     max_steps = check_int(_default("max_steps", max_steps, optimizer), "max_steps", minimum=1)
@@ -457,16 +451,19 @@ def train(
 
     # compile once, before the runs, so that their times exclude it
     t_compile = time.perf_counter()
-    probe = init(
-        jnp.asarray(init_angles(n, layers, 0)), jnp.float64(lr), n_hist=n_hist, n_rec=n_rec
-    )
+    th_probe = init_angles(n, layers, 0, ansatz=ansatz)
+    probe = init(jnp.asarray(th_probe), jnp.float64(lr), n_hist=n_hist, n_rec=n_rec)
     advance.lower(probe, consts, jnp.int32(1)).compile()
     final.lower(probe.theta, consts).compile()
     compile_seconds = time.perf_counter() - t_compile
 
     results = []
     for seed in seeds:
-        th0 = init_angles(n, layers, seed) if theta0 is None else np.asarray(theta0, dtype=float)
+        th0 = (
+            init_angles(n, layers, seed, ansatz=ansatz)
+            if theta0 is None
+            else np.asarray(theta0, dtype=float)
+        )
         if th0.shape != probe.theta.shape:
             raise ValueError(f"theta0 must have shape {probe.theta.shape}; got {th0.shape}")
         ckpt = Checkpoint(
