@@ -275,7 +275,11 @@ def remove_checkpoints(directory, seeds) -> None:
     if directory is None:
         return
     for seed in check_seeds(seeds):
-        Checkpoint(checkpoint_path(directory, seed), "").remove()
+        path = checkpoint_path(directory, seed)
+        # a process killed while saving leaves its temporary file (qhnet.io.atomic_path)
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        Checkpoint(path, "").remove()
 
 
 def _default(name: str, value, optimizer: str):
