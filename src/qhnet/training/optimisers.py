@@ -72,7 +72,9 @@ def make_optimizer(optimizer: str, memory: int = 10) -> optax.GradientTransforma
     memory = check_int(memory, "memory", minimum=1)
     return optax.lbfgs(
         memory_size=memory,
-        linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=LBFGS_LINESEARCH_STEPS),
+        linesearch=optax.scale_by_zoom_linesearch(
+            max_linesearch_steps=LBFGS_LINESEARCH_STEPS, initial_guess_strategy="one"
+        ),
     )
 
 
