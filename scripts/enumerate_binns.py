@@ -10,7 +10,9 @@ from qhnet.model.datasets import load_dataset
 def main(argv=None):
     ap = StepParser(__doc__)
     ap.add_argument("--dataset", required=True, type=existing_file, help="dataset Parquet file")
-    ap.add_argument("--hidden", type=integer(1), required=True, help="hidden units H")
+    ap.add_argument(
+        "--hidden", type=integer(0), required=True, help="hidden units H (0: logistic regression)"
+    )
     ap.add_argument("--out", required=True, type=output_file, help="output table (.npz)")
     a = ap.parse_args(argv)
     t0 = time.time()

@@ -25,6 +25,9 @@ def main(argv=None):
     )
     ap.add_argument("--noise", type=existing_file, help="noise.csv (when the study ran)")
     ap.add_argument(
+        "--hit-rates", type=existing_file, help="hit_rates.csv (when the trainability study ran)"
+    )
+    ap.add_argument(
         "--figure",
         nargs=2,
         action="append",
@@ -42,6 +45,7 @@ def main(argv=None):
         "trajectories": pd.read_parquet(a.trajectories),
         "landscapes": a.landscapes,
         "noise": pd.read_csv(a.noise) if a.noise else None,
+        "hit_rates": pd.read_csv(a.hit_rates) if a.hit_rates else None,
     }
     for name, path in a.figure:
         plots.save_figure(plots.draw(name, tables), path)

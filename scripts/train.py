@@ -1,16 +1,21 @@
-"""Train one arm (objective, λ, h) on one dataset for a batch of seeds.
+"""Train one arm (objective, λ, h) with one optimiser on one dataset for a batch of seeds.
 
-Writes one metrics row per seed (with the final angles, for landscapes and the
-noise study) and the trajectories. One process trains the whole batch, so
-imports and compilation are paid once. Every option is required: the pipeline
-passes each value from the configuration, so nothing here has a hidden default.
+Writes one metrics row per seed (evaluated at the best iterate by the
+objective; its angles, and the last ones, for landscapes and the noise study)
+and the trajectories. One process trains the whole batch, so imports and
+compilation are paid once. Exact runs checkpoint into ``--checkpoint-dir``; a
+rerun resumes from there, and the folder is removed once the outputs are
+written. Every option is required: the pipeline passes each value from the
+configuration, so nothing here has a hidden default.
 
 Example (by hand, after the pipeline made the dataset and its table)::
 
     python scripts/train.py --dataset results/datasets/moons.parquet \\
         --table results/enumeration/moons.npz --arm elbo_lam1 --seeds 0 1 \\
-        --layers 1 --lr 0.05 --max-steps 3000 --min-steps 500 --window-frac 0.1 \\
-        --tol 1e-4 --record-every 10 --metrics /tmp/m.parquet --trajectory /tmp/t.parquet
+        --optimizer lbfgs --ansatz ry_chain --layers 1 --likelihood sum --lr 0.05 \\
+        --memory 10 --max-steps 500 --min-steps 0 --window-frac 0.1 --rtol 1e-8 \\
+        --gtol 1e-8 --record-every 10 --checkpoint-dir /tmp/ck --checkpoint-every 200 \\
+        --metrics /tmp/m.parquet --trajectory /tmp/t.parquet
 """
 
 import json
@@ -33,41 +38,72 @@ from qhnet.engine.ansatze import angle_shape
 from qhnet.engine.circuit import probabilities
 from qhnet.experiments.sweep import arm_from_name
 from qhnet.io import write_frame
-from qhnet.model.binn import global_optimum, load_table, predictive_matrix
+from qhnet.model.binn import (
+    LIKELIHOODS,
+    global_optimum,
+    load_table,
+    predictive_matrix,
+    scale_likelihood,
+)
 from qhnet.model.datasets import load_dataset
 from qhnet.training import train
+from qhnet.training.checkpoint import remove_run_checkpoints
+from qhnet.training.optimisers import OPTIMIZERS
+
+
+def _nan(x):
+    return float("nan") if x is None else x
 
 
 def run_rows(
-    arm: dict, results, table, ds, elapsed: float
+    arm: dict, results, table, ds, elapsed: float, setting: dict
 ) -> tuple[list[dict], list[pd.DataFrame]]:
-    """Metrics rows and trajectory frames for finished runs of one arm."""
+    """Metrics rows and trajectory frames for finished runs of one arm.
+
+    Each run is evaluated at its best iterate by the objective (the last one in
+    sampled mode); ``setting`` holds the optimizer, ansatz, layers and likelihood.
+    """
     opt = global_optimum(table)
     P_tr = predictive_matrix(ds.X_train, table.hidden)
     P_te = predictive_matrix(ds.X_test, table.hidden)
     rows, trajs = [], []
     for run in results:
-        q = np.asarray(probabilities(run.theta))
+        theta = run.theta if run.theta_best is None else run.theta_best
+        q = np.asarray(probabilities(theta, setting["ansatz"]))
         m = evaluate(
             q, table, P_train=P_tr, P_test=P_te, y_train=ds.y_train, y_test=ds.y_test, optimum=opt
         )
+        best = run.objective if run.theta_best is None else run.best_objective
         rows.append(
             {
                 "dataset": ds.name,
                 **arm,
-                "layers": run.theta.shape[0],
+                **setting,
                 "n_qubits": table.n,
+                "n_train": len(ds.y_train),
                 "seed": run.seed,
                 "steps": run.steps,
                 "converged": run.converged,
-                "objective_value": run.objective,
+                "stop_reason": run.stop_reason,
+                "objective_value": best,
+                "best_objective": best,
+                "best_step": run.best_step if run.theta_best is not None else run.steps,
+                "objective_last": run.objective,
+                "steps_to_optimum": _nan(run.steps_to_optimum),
+                "seconds_to_optimum": run.seconds_to_optimum,
+                "optimum_acc_test": opt["acc_test"],
                 **m,
-                "seconds": elapsed / len(results),
-                "theta": json.dumps(np.asarray(run.theta).tolist()),
+                "seconds": run.seconds if np.isfinite(run.seconds) else elapsed / len(results),
+                "compile_seconds": run.compile_seconds,
+                "resumed": run.resumed,
+                "theta": json.dumps(np.asarray(theta).tolist()),
+                "theta_last": json.dumps(np.asarray(run.theta).tolist()),
             }
         )
         t = pd.DataFrame(run.trajectory).rename(columns={"objective": "objective_value"})
         t.insert(0, "seed", run.seed)
+        for col in ("likelihood", "layers", "ansatz", "optimizer"):
+            t.insert(0, col, setting[col])
         for col in ("h", "lam", "objective", "mode", "arm"):
             t.insert(0, col, arm[col])
         t.insert(0, "dataset", ds.name)
@@ -92,8 +128,18 @@ def parser() -> StepParser:
     arm.add_argument(
         "--seeds", type=integer(0), nargs="+", required=True, help="initialisation seeds (distinct)"
     )
+    arm.add_argument("--ansatz", required=True, help="circuit (qhnet.engine.circuit.ANSATZE)")
     arm.add_argument("--layers", type=integer(1), required=True, help="circuit depth")
+    arm.add_argument(
+        "--likelihood",
+        choices=LIKELIHOODS,
+        required=True,
+        help="train on the summed log-likelihood or on its mean over the training points",
+    )
     opt = ap.add_argument_group("optimiser (both modes)")
+    opt.add_argument(
+        "--optimizer", choices=OPTIMIZERS, required=True, help="adam or lbfgs (exact mode only)"
+    )
     opt.add_argument(
         "--lr", type=number(0, include_min=False), required=True, help="Adam learning rate"
     )
@@ -101,15 +147,27 @@ def parser() -> StepParser:
     opt.add_argument(
         "--record-every", type=integer(1), required=True, help="trajectory sampling interval"
     )
-    ex = ap.add_argument_group("convergence test (exact mode only)")
-    ex.add_argument("--min-steps", type=integer(0), help="no convergence stop before this step")
+    ex = ap.add_argument_group("stopping rule and checkpoints (exact mode only)")
+    ex.add_argument("--memory", type=integer(1), help="L-BFGS history length")
+    ex.add_argument("--min-steps", type=integer(0), help="no stop before this step")
     ex.add_argument(
         "--window-frac",
         type=number(0, include_min=False, maximum=1),
-        help="convergence window as a fraction of --max-steps",
+        help="the rtol window as a fraction of --max-steps",
     )
     ex.add_argument(
-        "--tol", type=number(0), help="converged when J moved by <= tol nats over the window"
+        "--rtol",
+        type=number(0),
+        help="converged when J moved by <= rtol x (table range) over the window",
+    )
+    ex.add_argument(
+        "--gtol",
+        type=number(0),
+        help="converged when max |dJ/dθ| <= gtol x (table range)",
+    )
+    ex.add_argument("--checkpoint-dir", help="folder of the runs' checkpoints (resumed from)")
+    ex.add_argument(
+        "--checkpoint-every", type=integer(0), help="checkpoint every this many steps (0: at ends)"
     )
     sa = ap.add_argument_group("shots (sampled mode only)")
     sa.add_argument("--shots", type=integer(2), help="N_qc: shots per (shifted) circuit and step")
@@ -163,7 +221,7 @@ def main(argv=None):
     table = load_table(a.table)
     arm = ap.check(arm_from_name, a.arm, table.n).as_dict()
     need = (
-        ("min_steps", "window_frac", "tol")
+        ("memory", "min_steps", "window_frac", "rtol", "gtol", "checkpoint_dir", "checkpoint_every")
         if arm["mode"] == "exact"
         else (
             "shots",
@@ -179,7 +237,11 @@ def main(argv=None):
     missing = [f"--{k.replace('_', '-')}" for k in need if getattr(a, k) is None]
     if missing:
         ap.error(f"{arm['mode']} mode needs {', '.join(missing)}")
+    if arm["mode"] == "sampled" and a.optimizer != "adam":
+        ap.error("sampled mode trains with --optimizer adam")
     ds = load_dataset(a.dataset)
+    ll = ap.check(scale_likelihood, table.ll_train, a.likelihood, len(ds.y_train))
+    setting = dict(optimizer=a.optimizer, ansatz=a.ansatz, layers=a.layers, likelihood=a.likelihood)
     t0 = time.time()
     common = dict(
         lam=arm["lam"],
@@ -193,18 +255,28 @@ def main(argv=None):
         acc_test=table.acc_test,
     )
     if arm["mode"] == "exact":
-        results = train(
-            table.ll_train,
+        results = ap.check(
+            train,
+            ll,
             arm["objective"],
+            optimizer=a.optimizer,
+            ansatz=a.ansatz,
+            memory=a.memory,
             min_steps=a.min_steps,
             window_frac=a.window_frac,
-            tol=a.tol,
+            rtol=a.rtol,
+            gtol=a.gtol,
+            optimum=global_optimum(table)["indices"],
+            checkpoint_dir=a.checkpoint_dir,
+            checkpoint_every=a.checkpoint_every,
             **common,
         )
     else:
         from qhnet.devices.shots import shot_source
-        from qhnet.training.sampled import remove_checkpoints, train_sampled
+        from qhnet.training.sampled import train_sampled
 
+        if a.ansatz != "ry_chain":
+            ap.error("sampled mode trains the ry_chain ansatz only (--ansatz ry_chain)")
         source = ap.check(
             shot_source,
             a.device,
@@ -216,7 +288,7 @@ def main(argv=None):
         try:
             plan_or_refuse(ap, a, source, table.n)
             results = train_sampled(
-                table.ll_train,
+                ll,
                 arm["objective"],
                 shots=a.shots,
                 prior_samples=a.prior_samples,
@@ -230,15 +302,15 @@ def main(argv=None):
                 source.close()
         if hasattr(source, "jobs"):
             print(f"{a.device}: {len(source.jobs)} primitive job(s) submitted", flush=True)
-    rows, trajs = run_rows(arm, results, table, ds, time.time() - t0)
+    rows, trajs = run_rows(arm, results, table, ds, time.time() - t0, setting)
     write_frame(pd.DataFrame(rows), a.metrics)
     write_frame(pd.concat(trajs, ignore_index=True), a.trajectory)
-    if arm["mode"] == "sampled":
-        remove_checkpoints(a.checkpoint_dir, a.seeds)
+    remove_run_checkpoints(a.checkpoint_dir, a.seeds)
     for r in rows:
         print(
-            f"{ds.name} {arm['arm']} seed {r['seed']}: {r['steps']} steps, "
-            f"converged={r['converged']}, test acc (expected) {r['acc_test_expected']:.3f}"
+            f"{ds.name} {a.optimizer} {arm['arm']} seed {r['seed']}: {r['steps']} steps "
+            f"({r['stop_reason']}), steps to optimum {r['steps_to_optimum']}, "
+            f"test acc (expected) {r['acc_test_expected']:.3f}"
         )
 
 

@@ -70,9 +70,11 @@ def table_h3(small_data) -> EnumerationTable:
 def test_n_bits_and_inverse():
     assert [n_bits(h) for h in (1, 2, 3)] == [6, 10, 14]
     assert [hidden_from_n_bits(n) for n in (6, 10, 14)] == [1, 2, 3]
+    assert n_bits(0) == 3 and n_bits(0, 16) == 17 and n_bits(1, 16) == 20
+    assert hidden_from_n_bits(20, 16) == 1
 
 
-@pytest.mark.parametrize("hidden", [0, -1, 1.5, True, "3"])
+@pytest.mark.parametrize("hidden", [-1, 1.5, True, "3"])
 def test_n_bits_rejects(hidden):
     with pytest.raises(ValueError, match="hidden"):
         n_bits(hidden)
@@ -151,8 +153,9 @@ def test_logits_start_stop_slice(small_data):
 
 
 def test_logits_rejects_bad_X():
-    with pytest.raises(ValueError, match="X"):
-        logits(np.zeros((4, 3)), 1)
+    for bad in (np.zeros(4), np.zeros((4, 0)), np.zeros((2, 2, 2))):
+        with pytest.raises(ValueError, match="X must have shape"):
+            logits(bad, 1)
 
 
 # ----------------------------------------------------------------- tables
@@ -349,3 +352,59 @@ def test_full_size_enumeration_is_fast():
     assert table.ll_train.shape == (2**14,)
     assert elapsed < 10.0
     assert np.isfinite(table.ll_train).all() and (table.ll_train < 0).all()
+
+
+# ----------------------------------------------------------------- other architectures
+
+
+@pytest.mark.parametrize(("d", "hidden"), [(16, 0), (3, 0), (3, 1), (2, 0)])
+def test_other_architectures_match_forward_single(d, hidden):
+    """Logistic regression (hidden 0) and d != 2 inputs go through the direct path."""
+    rng = np.random.default_rng(d + hidden)
+    X = rng.uniform(0, 1, (30, d))
+    y = (X.sum(axis=1) > d / 2).astype(int)
+    ds = Dataset("x", X[:20], y[:20], X[20:], y[20:], {"n_train": 20})
+    n = n_bits(hidden, d)
+    table = enumerate_tables(ds, hidden=hidden, chunk=1000)
+    assert (table.n, table.inputs) == (n, d)
+    for k in rng.choice(2**n, size=min(20, 2**n), replace=False):
+        ll, acc, _ = _direct_metrics(X[:20], y[:20], all_bitstrings(n)[k], hidden)
+        assert table.ll_train[k] == pytest.approx(ll, rel=1e-9)
+        assert table.acc_train[k] == pytest.approx(acc)
+    np.testing.assert_allclose(
+        predictive_matrix(X[20:], hidden)[:8],
+        1 / (1 + np.exp(-logits(X[20:], hidden, 0, 8))),
+        rtol=1e-6,
+    )
+
+
+def test_logistic_regression_layout():
+    bits = np.zeros(17, dtype=np.uint8)
+    bits[[3, 16]] = 1
+    w, b = unpack(bits, 0, 16)
+    assert w[3] == 1 and w[0] == -1 and b == 1
+    x = np.zeros((1, 16))
+    x[0, 3] = 0.5
+    assert forward_single(x, bits, 0)[0] == pytest.approx(1 / (1 + np.exp(-1.5)))
+
+
+def test_table_with_inputs_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (12, 4))
+    ds = Dataset("x", X[:8], np.arange(8) % 2, X[8:], np.arange(4) % 2, {"n_train": 8})
+    table = enumerate_tables(ds, hidden=0)
+    save_table(table, tmp_path / "t.npz")
+    back = load_table(tmp_path / "t.npz")
+    assert (back.inputs, back.n, back.n_train) == (4, 5, 8)
+    np.testing.assert_array_equal(back.ll_train, table.ll_train)
+
+
+def test_scale_likelihood_and_optimum_indices():
+    from qhnet.model.binn import optimum_indices, scale_likelihood
+
+    ll = np.array([-4.0, -2.0, -2.0 + 1e-12, -8.0])
+    np.testing.assert_array_equal(scale_likelihood(ll, "mean", 4), ll / 4)
+    assert scale_likelihood(ll, "sum", 4) is not None
+    np.testing.assert_array_equal(optimum_indices(ll), [1, 2])
+    with pytest.raises(ValueError, match="likelihood must be one of"):
+        scale_likelihood(ll, "max", 4)

@@ -51,7 +51,13 @@ BAD = [
     ("misspelt nested key", _set(["training", "learning_rate"], 0.1), "learning_rate"),
     ("wrong type", _set(["training", "max_steps"], "many"), "max_steps"),
     ("zero lr", _set(["training", "lr"], 0), "lr"),
-    ("hidden zero", _set(["model", "hidden"], 0), "hidden"),
+    ("negative hidden", _set(["model", "hidden"], -1), "hidden"),
+    ("digits hidden too large", _set(["model", "digits_hidden"], 2), "digits_hidden"),
+    ("unknown optimizer", _set(["optimizers"], ["adam", "sgd"]), "sgd"),
+    ("unknown ansatz", _set(["model", "ansatz"], "ladder"), "ladder"),
+    ("unknown likelihood", _set(["model", "likelihood"], "max"), "max"),
+    ("the old absolute tol", _set(["training", "tol"], 1e-4), "tol"),
+    ("unknown trainability ansatz", _set(["trainability", "ansatze"], ["ladder"]), "ladder"),
     ("negative seed", _set(["seeds"], [0, -1]), "-1"),
     ("landscape lambda not trained", _set(["landscape", "elbo_lam"], 3), "landscape.elbo_lam"),
     ("landscape seed not trained", _set(["landscape", "seed"], 99), "landscape.seed"),
@@ -85,6 +91,13 @@ BAD = [
     ("sampled lambda not trained", _set(["sampled", "lam"], 3), "sampled.lam"),
     ("sampled bandwidth not trained", _set(["sampled", "bandwidth"], 10), "sampled.bandwidth"),
     ("min_steps above max_steps", _set(["training", "min_steps"], 500), "training.min_steps"),
+    (
+        "lbfgs min_steps above max_steps",
+        _set(["training", "lbfgs"], {"max_steps": 10, "min_steps": 20}),
+        "training.lbfgs.min_steps",
+    ),
+    ("optimizer not swept", _set(["optimizers"], ["adam"]), "training.optimizer"),
+    ("digits without a test set", _set(["data", "n_train"], 360), "data.n_train"),
     ("bandwidths resolving to one h", _set(["bandwidths"], [2.5, "n/4"]), "both give h = 2.5"),
     ("too many digits", _set(["lambdas"], [1, 0.1234567]), "6 significant digits"),
     ("noise runs above seeds", _set(["noise_study", "runs_per_arm"], 9), "runs_per_arm"),
@@ -191,3 +204,14 @@ def test_seed_batches():
     assert seed_batches(range(5), 2) == {"s0-1": [0, 1], "s2-3": [2, 3], "s4-4": [4]}
     with pytest.raises(ValueError, match="seeds must be a non-empty list"):
         seed_batches([], 2)
+
+
+def test_digit_image_counts_match_scikit_learn():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from qhnet.experiments.config import DIGIT_IMAGES
+    from qhnet.model.datasets import DIGIT_PAIRS
+
+    target = load_digits().target
+    assert DIGIT_IMAGES == {k: int(np.isin(target, v).sum()) for k, v in DIGIT_PAIRS.items()}

@@ -9,7 +9,7 @@ import pytest
 
 from qhnet.model import datasets
 from qhnet.model.datasets import (
-    DATASETS,
+    DIGIT_PAIRS,
     load_dataset,
     make_dataset,
     make_gaussian,
@@ -18,12 +18,15 @@ from qhnet.model.datasets import (
     save_dataset,
 )
 
+TOY = ("gaussian", "moons", "ring")
+ALL = (*TOY, *DIGIT_PAIRS)
+
 
 def _arrays(ds):
     return (ds.X_train, ds.y_train, ds.X_test, ds.y_test)
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", ALL)
 def test_same_seed_bit_identical(name):
     a, b = make_dataset(name, seed=3), make_dataset(name, seed=3)
     for u, v in zip(_arrays(a), _arrays(b), strict=True):
@@ -31,20 +34,20 @@ def test_same_seed_bit_identical(name):
     assert a.params == b.params
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", ALL)
 def test_different_seed_differs(name):
     a, b = make_dataset(name, seed=0), make_dataset(name, seed=1)
     assert not np.array_equal(a.X_train, b.X_train)
     assert not np.array_equal(a.X_test, b.X_test)
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", ALL)
 def test_train_and_test_are_distinct_draws(name):
     ds = make_dataset(name, n_train=50, n_test=50, seed=0)
     assert not np.array_equal(ds.X_train, ds.X_test)
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", TOY)
 def test_shapes_dtypes_and_balance(name):
     ds = make_dataset(name, n_train=2000, n_test=37, seed=0)
     assert ds.X_train.shape == (2000, 2) and ds.X_train.dtype == np.float64
@@ -55,7 +58,7 @@ def test_shapes_dtypes_and_balance(name):
     assert ds.name == name and ds.params["name"] == name
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", TOY)
 def test_standardised_with_train_statistics(name):
     ds = make_dataset(name, n_train=100, n_test=200, seed=5)
     np.testing.assert_allclose(ds.X_train.mean(axis=0), 0.0, atol=1e-12)
@@ -165,7 +168,10 @@ def test_parquet_metadata_key_present(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"name": "foo"}, "dataset must be one of 'gaussian', 'moons', 'ring'; got 'foo'"),
+        (
+            {"name": "foo"},
+            "dataset must be one of 'gaussian', 'moons', 'ring', 'digits01', 'digits38'; got 'foo'",
+        ),
         ({"name": "moons", "n_train": 1}, "n_train"),
         ({"name": "moons", "n_train": 2.5}, "n_train"),
         ({"name": "moons", "n_test": 0}, "n_test"),
@@ -187,3 +193,62 @@ def test_generator_bad_arguments(gen):
         gen(10, 0, noise=-1.0)
     with pytest.raises(ValueError, match="n must"):
         gen(0, 0)
+
+
+# ----------------------------------------------------------------- digits
+
+
+@pytest.mark.parametrize("name", list(DIGIT_PAIRS))
+def test_digits_pooled_pixels_and_labels(name):
+    from sklearn.datasets import load_digits
+
+    ds = make_dataset(name, n_train=100, n_test=1000, seed=0)
+    lo, hi = DIGIT_PAIRS[name]
+    raw = load_digits()
+    n_images = int(np.isin(raw.target, (lo, hi)).sum())
+    assert ds.X_train.shape == (100, 16) and len(ds.X_test) == n_images - 100
+    assert ds.params["n_test"] == n_images - 100 and ds.params["standardize"] is False
+    X = np.concatenate([ds.X_train, ds.X_test])
+    assert X.min() >= 0.0 and X.max() <= 1.0
+    # every pooled image is one of the source images, pooled by hand, with its label
+    images = raw.images[np.isin(raw.target, (lo, hi))]
+    labels = (raw.target[np.isin(raw.target, (lo, hi))] == hi).astype(int)
+    by_hand = np.array(
+        [
+            [
+                img[2 * r : 2 * r + 2, 2 * c : 2 * c + 2].mean() / 16
+                for r in range(4)
+                for c in range(4)
+            ]
+            for img in images
+        ]
+    )
+    for x, y in zip(ds.X_train[:10], ds.y_train[:10], strict=True):
+        k = int(np.flatnonzero(np.all(np.isclose(by_hand, x), axis=1))[0])
+        assert labels[k] == y
+    assert set(np.unique(ds.y_train)) == {0, 1}
+
+
+def test_digits_split_is_disjoint_and_seeded():
+    a = make_dataset("digits38", n_train=50, n_test=60, seed=1)
+    b = make_dataset("digits38", n_train=50, n_test=60, seed=2)
+    assert len(a.X_test) == 60
+    assert not np.array_equal(a.X_train, b.X_train)
+    rows = {tuple(r) for r in a.X_train}
+    assert sum(tuple(r) in rows for r in a.X_test) < 10  # only duplicate images coincide
+
+
+def test_digits_round_trip(tmp_path):
+    ds = make_dataset("digits01", n_train=30, n_test=20, seed=0)
+    save_dataset(ds, tmp_path / "d.parquet")
+    back = load_dataset(tmp_path / "d.parquet")
+    np.testing.assert_array_equal(back.X_train, ds.X_train)
+    np.testing.assert_array_equal(back.y_test, ds.y_test)
+    assert back.name == "digits01"
+
+
+def test_digits_rejects_noise_and_too_many_train_points():
+    with pytest.raises(ValueError, match="noise must be None"):
+        make_dataset("digits01", noise=0.1)
+    with pytest.raises(ValueError, match="n_train must be <"):
+        make_dataset("digits01", n_train=5000)

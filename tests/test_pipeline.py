@@ -36,21 +36,39 @@ def test_tidy_table_has_one_row_per_run(tiny_run):
     arms = exact_arms(cfg["objectives"], cfg["lambdas"], cfg["bandwidths"], n)
     sp = cfg["sampled"]
     arms += [sampled_arm(obj, sp["lam"], sp["bandwidth"], n) for obj in sp["objectives"]]
-    expected = {(d, a.arm, s) for d in cfg["datasets"] for a in arms for s in cfg["seeds"]}
-    got = set(zip(runs["dataset"], runs["arm"], runs["seed"], strict=True))
+    expected = {
+        (d, o if a.mode == "exact" else "adam", a.arm, s)
+        for d in cfg["datasets"]
+        for o in cfg["optimizers"]
+        for a in arms
+        for s in cfg["seeds"]
+    }
+    got = set(zip(runs["dataset"], runs["optimizer"], runs["arm"], runs["seed"], strict=True))
     assert got == expected and len(runs) == len(expected)
+    for col in ("ansatz", "layers", "likelihood", "best_objective", "best_step"):
+        assert runs[col].notna().all(), col
+    exact = runs["mode"] == "exact"
+    hit = runs.loc[exact, "steps_to_optimum"].dropna()
+    assert (hit <= runs.loc[hit.index, "steps"]).all()
+    assert (runs.loc[exact, "best_objective"] >= runs.loc[exact, "objective_last"] - 1e-12).all()
+    assert not list((tiny_run / "results/runs").rglob("*.ckpt"))  # removed with the outputs
     assert runs.loc[runs["objective"] == "mle", "lam"].isna().all()
     assert (runs["acc_test_expected"].between(0, 1)).all()
     exact = runs["mode"] == "exact"
-    assert (runs.loc[exact, "steps"] <= cfg["training"]["max_steps"]).all()
+    budget = np.where(
+        runs.loc[exact, "optimizer"] == "lbfgs",
+        cfg["training"]["lbfgs"]["max_steps"],
+        cfg["training"]["max_steps"],
+    )
+    assert (runs.loc[exact, "steps"] <= budget).all()
     assert (runs.loc[~exact, "steps"] == sp["max_steps"]).all()
 
 
 def test_variance_statistics_match_recomputation(tiny_run):
     runs = pd.read_parquet(tiny_run / "results/tables/runs.parquet")
     var = pd.read_csv(tiny_run / "results/tables/variance.csv")
-    for (arm, metric), grp in var.groupby(["arm", "metric"]):
-        x = runs.loc[runs["arm"] == arm, metric].to_numpy()
+    for (opt, arm, metric), grp in var.groupby(["optimizer", "arm", "metric"]):
+        x = runs.loc[(runs["arm"] == arm) & (runs["optimizer"] == opt), metric].to_numpy()
         row = grp.iloc[0]
         assert row["n"] == len(x)
         assert row["mean"] == pytest.approx(x.mean())
@@ -72,6 +90,7 @@ FIGURES = {
     "training_curves",
     "sampled_vs_exact",
     "noise",
+    "hit_rates",
 }
 
 
@@ -123,15 +142,16 @@ def test_snakemake_report_builds(tiny_run):
 def test_rerun_is_up_to_date_and_one_output_can_be_rebuilt(tiny_run):
     out = snakemake(tiny_run, "-n", "--cores", "1", "--configfile", "config/test.yaml")
     assert out.returncode == 0 and "Nothing to be done" in out.stdout + out.stderr
-    target = "results/runs/moons/mle/s0-1.metrics.parquet"
+    target = "results/runs/moons/lbfgs/mle/s0-1.metrics.parquet"
     before = pd.read_parquet(tiny_run / target)
     out = snakemake(
         tiny_run, target, "--cores", "1", "--configfile", "config/test.yaml", "--forcerun", target
     )
     assert out.returncode == 0, out.stderr[-3000:]
     after = pd.read_parquet(tiny_run / target)
+    timing = ["seconds", "compile_seconds", "seconds_to_optimum"]
     pd.testing.assert_frame_equal(
-        before.drop(columns=["seconds"]), after.drop(columns=["seconds"])
+        before.drop(columns=timing), after.drop(columns=timing)
     )  # same config and seeds → the same numbers
 
 
@@ -144,6 +164,76 @@ def test_full_config_dry_run_job_count(workdir):
     n_batches = -(-len(cfg["seeds"]) // cfg["training"]["seeds_per_job"])
     text = out.stdout + out.stderr
     m = re.search(r"^train\s+(\d+)$", text, re.M)
-    assert m and int(m.group(1)) == len(cfg["datasets"]) * len(arms) * n_batches
-    assert re.search(r"^dataset\s+3$", text, re.M)
-    assert re.search(r"^enumerate_binns\s+3$", text, re.M)
+    n_train = len(cfg["datasets"]) * len(cfg["optimizers"]) * len(arms) * n_batches
+    assert m and int(m.group(1)) == n_train
+    tb = cfg["trainability"]
+    n_cells = len(tb["datasets"]) * len(tb["optimizers"]) * len(tb["ansatze"]) * len(tb["layers"])
+    assert re.search(rf"^trainability\s+{n_cells}$", text, re.M)
+    n_data = len(set(cfg["datasets"]) | set(tb["datasets"]))
+    assert re.search(rf"^dataset\s+{n_data}$", text, re.M)
+    assert re.search(rf"^enumerate_binns\s+{n_data}$", text, re.M)
+
+
+def test_hit_rates_table(tiny_run):
+    cfg = _test_config()["trainability"]
+    t = pd.read_csv(tiny_run / "results/tables/hit_rates.csv")
+    cells = {
+        (d, o, a, L)
+        for d in cfg["datasets"]
+        for o in cfg["optimizers"]
+        for a in cfg["ansatze"]
+        for L in cfg["layers"]
+    }
+    assert set(zip(t["dataset"], t["optimizer"], t["ansatz"], t["layers"], strict=True)) == cells
+    assert (t["n_seeds"] == len(cfg["seeds"])).all()
+    assert t["hit_rate"].between(0, 1).all() and t["mode_hit_rate"].between(0, 1).all()
+    digits = t[t["dataset"] == "digits01"]
+    assert (digits["optimum_bce"] > 0).all() and digits["optimum_acc_test"].between(0.5, 1).all()
+
+
+def test_killed_training_step_resumes_from_its_checkpoint(tiny_run, tmp_path):
+    """The training step killed after its first checkpoint; rerunning the same
+    command resumes, gives the uninterrupted numbers and removes the checkpoints."""
+    import subprocess
+    import sys
+    import time
+
+    r = tiny_run / "results"
+
+    def command(out, ckpt_every):
+        return [
+            sys.executable, str(REPO / "scripts/train.py"),
+            "--dataset", str(r / "datasets/moons.parquet"),
+            "--table", str(r / "enumeration/moons.npz"),
+            "--arm", "elbo_lam1", "--seeds", "0", "1", "--optimizer", "adam",
+            "--ansatz", "ry_chain", "--layers", "1", "--likelihood", "sum", "--lr", "0.05",
+            "--memory", "10", "--max-steps", "3000", "--min-steps", "3000",
+            "--window-frac", "0.1", "--rtol", "0", "--gtol", "0", "--record-every", "10",
+            "--checkpoint-dir", str(out / "ck"), "--checkpoint-every", str(ckpt_every),
+            "--metrics", str(out / "m.parquet"), "--trajectory", str(out / "t.parquet"),
+        ]  # fmt: skip
+
+    ck = tmp_path / "ck"
+    child = subprocess.Popen(command(tmp_path, 1), stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not (ck / "seed0.npz").is_file() and time.time() < deadline:
+            time.sleep(0.02)
+    finally:
+        child.kill()
+        child.wait()
+    assert (ck / "seed0.npz").is_file() and not (tmp_path / "m.parquet").exists()
+    again = subprocess.run(command(tmp_path, 1), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert not ck.exists()
+    whole_dir = tmp_path / "whole"
+    whole_dir.mkdir()
+    whole = subprocess.run(command(whole_dir, 0), capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    a, b = pd.read_parquet(tmp_path / "m.parquet"), pd.read_parquet(whole_dir / "m.parquet")
+    assert a["resumed"].iloc[0] and not b["resumed"].any()
+    for col in ("theta", "theta_last", "best_objective", "steps", "acc_test_expected"):
+        assert a[col].tolist() == b[col].tolist(), col
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "t.parquet"), pd.read_parquet(whole_dir / "t.parquet")
+    )

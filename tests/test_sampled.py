@@ -15,6 +15,7 @@ from qhnet.devices.shots import DeviceShots
 from qhnet.engine.circuit import bits_to_index, init_angles, probabilities
 from qhnet.engine.objectives import kernel_apply, mmd2_uniform, value_and_grad_fn
 from qhnet.training import TRAJECTORY_COLUMNS
+from qhnet.training.checkpoint import remove_run_checkpoints
 from qhnet.training.sampled import (
     SAMPLED_TRAJECTORY_COLUMNS,
     KernelSums,
@@ -22,7 +23,6 @@ from qhnet.training.sampled import (
     SimulatedShots,
     estimate,
     mmd2_u,
-    remove_checkpoints,
     sample_from_probabilities,
     shifted_angles,
     step_rng,
@@ -310,7 +310,7 @@ def test_killed_run_resumes_bit_identical_from_its_checkpoint(tmp_path):
         np.testing.assert_array_equal(a.theta, b.theta)
         for col in SAMPLED_TRAJECTORY_COLUMNS:
             np.testing.assert_array_equal(a.trajectory[col], b.trajectory[col])
-    remove_checkpoints(ck, [1, 2])
+    remove_run_checkpoints(ck, [1, 2])
     assert not ck.exists()
 
 

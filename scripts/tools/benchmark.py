@@ -639,7 +639,9 @@ def child_run(path: str, n: int, layers: int, steps: int) -> dict:
             lr=LR,
             max_steps=steps,
             min_steps=steps,
-            tol=0.0,
+            optimizer="adam",
+            rtol=0.0,
+            gtol=0.0,
             seeds=(0,),
         )[0]
         return dict(
@@ -979,7 +981,8 @@ def write_markdown(path: Path, rows: list[dict], info: dict, args) -> None:
         ]
         out.append(
             f"n = {r0['n']}, layers = {r0['layers']}, one subprocess per path (interpreter, "
-            "imports, compilation and every step). qhnet: `training.train(..., tol=0)` with a "
+            "imports, compilation and every step). qhnet: `training.train(..., optimizer='adam', "
+            "rtol=0, gtol=0)` with a "
             "fresh persistent JAX cache (cold), then again with that cache (warm); the others: "
             "a Python Adam loop around the path's step. `max dev`: |ΔJ_final| against qhnet."
         )

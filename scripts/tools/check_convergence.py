@@ -1,7 +1,7 @@
 """Check the convergence test: early-stopped runs vs the same runs given the full budget.
 
 For each dataset and seed, trains MLE (the slowest objective to settle) once with
-the config's convergence test and once with tol = 0 (all ``max_steps``), and
+the config's stopping rule and once with rtol = gtol = 0 (all ``max_steps``), and
 reports how much the final E_q[LL] and test accuracy moved after the stop.
 
     python scripts/check_convergence.py --config config/config.yaml --out results/convergence.csv
@@ -27,6 +27,7 @@ def main(argv=None):
     ap.add_argument("--config", default="config/config.yaml")
     ap.add_argument("--objective", default="mle")
     ap.add_argument("--lam", type=float, default=None)
+    ap.add_argument("--optimizer", default="adam", choices=["adam", "lbfgs"])
     ap.add_argument("--out", default="results/convergence.csv")
     a = ap.parse_args(argv)
     cfg = yaml.safe_load(open(a.config))
@@ -35,18 +36,27 @@ def main(argv=None):
     for name in cfg["datasets"]:
         ds = make_dataset(name, d["n_train"], d["n_test"], d["seed"], standardize=d["standardize"])
         table = enumerate_tables(ds, cfg["model"]["hidden"])
+        budget = tr["lbfgs"] if a.optimizer == "lbfgs" else tr
         common = dict(
             lam=a.lam,
+            optimizer=a.optimizer,
             layers=cfg["model"]["layers"],
             lr=tr["lr"],
-            max_steps=tr["max_steps"],
+            max_steps=budget["max_steps"],
             seeds=cfg["seeds"],
             window_frac=tr["window_frac"],
         )
         early = train(
-            table.ll_train, a.objective, min_steps=tr["min_steps"], tol=tr["tol"], **common
+            table.ll_train,
+            a.objective,
+            min_steps=budget["min_steps"],
+            rtol=tr["rtol"],
+            gtol=tr["gtol"],
+            **common,
         )
-        full = train(table.ll_train, a.objective, min_steps=tr["max_steps"], tol=0.0, **common)
+        full = train(
+            table.ll_train, a.objective, min_steps=budget["max_steps"], rtol=0.0, gtol=0.0, **common
+        )
         for e, f in zip(early, full, strict=True):
             qe, qf = np.asarray(probabilities(e.theta)), np.asarray(probabilities(f.theta))
             rows.append(

@@ -16,12 +16,13 @@ sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
 
 from qhnet.experiments.config import ConfigError, check_config, describe_hardware_plan
 from qhnet.experiments.sweep import (
+    dataset_hidden,
+    dataset_qubits,
     exact_arms,
     landscape_arms,
     sampled_arm,
     seed_batches,
 )
-from qhnet.model.layout import n_bits
 
 try:
     check_config(config)
@@ -40,8 +41,15 @@ else:
     PYTHON = sys.executable
 
 RESULTS = config["results"].rstrip("/")
-N_QUBITS = n_bits(config["model"]["hidden"])
 DATASETS = config["datasets"]
+TRAINABILITY = config["trainability"]
+TB_DATASETS = TRAINABILITY["datasets"] if TRAINABILITY["enabled"] else []
+ALL_DATASETS = list(dict.fromkeys([*DATASETS, *TB_DATASETS]))
+# arm names do not depend on n; the bandwidths they stand for are resolved per
+# table by the training step
+N_QUBITS = dataset_qubits(config["model"], DATASETS[0])
+OPTIMIZERS = config["optimizers"]
+TRAINING = config["training"]
 
 ARMS = {
     a.arm: a
@@ -73,6 +81,8 @@ LANDSCAPE_ARMS = landscape_arms(
     list(ARMS.values()), config["objectives"], config["landscape"], N_QUBITS
 )
 
+TB_SEEDS = " ".join(map(str, TRAINABILITY["seeds"]))
+
 # The report's figures: the one list (scripts/figures.py draws each by name).
 FIGURES = [
     "accuracy_distributions",
@@ -85,10 +95,15 @@ if SAMPLED_ARMS:
     FIGURES.append("sampled_vs_exact")
 if NOISE["enabled"]:
     FIGURES.append("noise")
+if TRAINABILITY["enabled"]:
+    FIGURES.append("hit_rates")
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
+    dataset="|".join(ALL_DATASETS),
+    optimizer="adam|lbfgs",
+    ansatz="[a-z_]+",
+    layers=r"\d+",
     arm="|".join(sorted(ARMS, key=len, reverse=True)).replace(".", r"\."),
     sarm="|".join(sorted(SAMPLED_ARMS, key=len, reverse=True)).replace(".", r"\.")
     or "NONE",
@@ -134,17 +149,42 @@ def get_sampled_batch_seeds(wildcards):
     return " ".join(map(str, SAMPLED_BATCHES[wildcards.sbatch]))
 
 
+def get_hidden(wildcards):
+    """Hidden units of the dataset's BiNN (model.hidden or model.digits_hidden)."""
+    return dataset_hidden(config["model"], wildcards.dataset)
+
+
+def get_max_steps(wildcards):
+    """The step budget of the run's optimiser."""
+    if wildcards.optimizer == "lbfgs":
+        return TRAINING["lbfgs"]["max_steps"]
+    return TRAINING["max_steps"]
+
+
+def get_min_steps(wildcards):
+    """The first step at which the run's optimiser may stop."""
+    if wildcards.optimizer == "lbfgs":
+        return TRAINING["lbfgs"]["min_steps"]
+    return TRAINING["min_steps"]
+
+
+def get_checkpoint_dir(wildcards, output):
+    """The run's checkpoint folder, next to its metrics (``<batch>.ckpt``)."""
+    return output.metrics.replace(".metrics.parquet", ".ckpt")
+
+
 def run_files(kind):
     """Every training output of one kind ("metrics" or "trajectory"), both modes."""
     exact = expand(
-        res("runs/{dataset}/{arm}/{batch}.{kind}.parquet"),
+        res("runs/{dataset}/{optimizer}/{arm}/{batch}.{kind}.parquet"),
         dataset=DATASETS,
+        optimizer=OPTIMIZERS,
         arm=ARMS,
         batch=BATCHES,
         kind=kind,
     )
     sampled = expand(
-        res("runs/{dataset}/{arm}/{batch}.{kind}.parquet"),
+        res("runs/{dataset}/adam/{arm}/{batch}.{kind}.parquet"),
         dataset=DATASETS,
         arm=SAMPLED_ARMS,
         batch=SAMPLED_BATCHES,
@@ -161,24 +201,42 @@ def get_checkpoint_dir(wildcards):
 def get_landscape_metrics(wildcards):
     """Metrics of the landscape seed's batch for each arm the slices are centred on."""
     batch = SEED_BATCH[config["landscape"]["seed"]]
+    opt = TRAINING["optimizer"]
     return [
-        res(f"runs/{wildcards.dataset}/{a.arm}/{batch}.metrics.parquet")
+        res(f"runs/{wildcards.dataset}/{opt}/{a.arm}/{batch}.metrics.parquet")
         for a in LANDSCAPE_ARMS
     ]
 
 
 def get_noise_metrics(wildcards):
     """Metrics of every batch of the arms the noise study samples on noisy backends."""
+    opt = TRAINING["optimizer"]
     return [
-        res(f"runs/{wildcards.dataset}/{a.arm}/{b}.metrics.parquet")
+        res(f"runs/{wildcards.dataset}/{opt}/{a.arm}/{b}.metrics.parquet")
         for a in LANDSCAPE_ARMS
         for b in BATCHES
     ]
 
 
+def trainability_files():
+    """Every metrics file of the trainability study (dataset × optimiser × ansatz × depth)."""
+    if not TRAINABILITY["enabled"]:
+        return []
+    return expand(
+        res("trainability/{dataset}/{optimizer}/{ansatz}/L{layers}.metrics.parquet"),
+        dataset=TB_DATASETS,
+        optimizer=TRAINABILITY["optimizers"],
+        ansatz=TRAINABILITY["ansatze"],
+        layers=TRAINABILITY["layers"],
+    )
+
+
 def optional_tables():
-    """Tables that exist only when their study is enabled (the noise study)."""
-    return {"noise": res("tables/noise.csv")} if NOISE["enabled"] else {}
+    """Tables that exist only when their study is enabled (noise, trainability)."""
+    out = {"noise": res("tables/noise.csv")} if NOISE["enabled"] else {}
+    if TRAINABILITY["enabled"]:
+        out["hit_rates"] = res("tables/hit_rates.csv")
+    return out
 
 
 def all_outputs():
@@ -202,6 +260,11 @@ def get_figure_args(wildcards, output):
 def get_noise_arg(wildcards, input):
     """``--noise PATH`` when the noise study is enabled."""
     return f"--noise {input.noise}" if "noise" in input.keys() else ""
+
+
+def get_hit_rates_arg(wildcards, input):
+    """``--hit-rates PATH`` when the trainability study is enabled."""
+    return f"--hit-rates {input.hit_rates}" if "hit_rates" in input.keys() else ""
 
 
 def get_landscape_dir(wildcards, input):

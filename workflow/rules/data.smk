@@ -36,7 +36,7 @@ rule enumerate_binns:
         runtime=10,
     params:
         step=step("enumerate_binns"),
-        hidden=config["model"]["hidden"],
+        hidden=get_hidden,
     shell:
         "{params.step} --dataset {input} --hidden {params.hidden} --out {output} "
         "> {log} 2>&1"

@@ -25,9 +25,11 @@ rule figures:
         step=step("figures"),
         figures=get_figure_args,
         noise=get_noise_arg,
+        hit_rates=get_hit_rates_arg,
     shell:
         "{params.step} --runs {input.runs} --trajectories {input.trajectories} "
-        "--landscapes {input.landscapes} {params.noise} {params.figures} > {log} 2>&1"
+        "--landscapes {input.landscapes} {params.noise} {params.hit_rates} "
+        "{params.figures} > {log} 2>&1"
 
 
 rule claims:

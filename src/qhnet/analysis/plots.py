@@ -595,8 +595,34 @@ def fig_sampled_vs_exact(runs: pd.DataFrame, metric: str = stats.PRIMARY_METRIC)
     return fig
 
 
+@_styled
+def fig_hit_rates(hit_rates: pd.DataFrame | None) -> Figure:
+    """Trainability: hit rate against depth, a panel per dataset, a line per optimiser × ansatz."""
+    if hit_rates is None or hit_rates.empty:
+        return _placeholder("no trainability runs")
+    datasets = list(pd.unique(hit_rates["dataset"]))
+    fig, axes = _figure(1, len(datasets), 3.2, 3.0, sharey=True)
+    styles = {"adam": "--", "lbfgs": "-"}
+    for ax, d in zip(axes[0], datasets, strict=True):
+        g = hit_rates[hit_rates["dataset"] == d]
+        for (opt, ans), c in g.groupby(["optimizer", "ansatz"], sort=True):
+            c = c.sort_values("layers")
+            ax.plot(
+                c["layers"], c["hit_rate"], styles.get(opt, ":"), marker="o", label=f"{opt}, {ans}"
+            )
+        ax.axhline(0.95, color="0.5", lw=0.8, ls=":")
+        opt_bce = g["optimum_bce"].iloc[0]
+        ax.set_title(f"{d} (optimum BCE {opt_bce:.4f})", loc="left", fontsize=9.5)
+        ax.set_xlabel("layers")
+        ax.set_xticks(sorted(g["layers"].unique()))
+        ax.set_ylim(-0.03, 1.03)
+    axes[0, 0].set_ylabel(f"hit rate (within {g['hit_tol'].iloc[0]:g} mean BCE)")
+    axes[0, -1].legend(fontsize=7, loc="best")
+    return fig
+
+
 #: Every figure the report can show, by the name the workflow gives it, and what
-#: it is drawn from (``tables`` keys: runs, trajectories, landscapes, noise).
+#: it is drawn from (``tables`` keys: runs, trajectories, landscapes, noise, hit_rates).
 FIGURES = {
     "accuracy_distributions": lambda t: fig_accuracy_distributions(t["runs"]),
     "accuracy_vs_lambda": lambda t: fig_accuracy_vs_lambda(t["runs"]),
@@ -605,6 +631,7 @@ FIGURES = {
     "training_curves": lambda t: fig_training_curves(t["trajectories"]),
     "sampled_vs_exact": lambda t: fig_sampled_vs_exact(t["runs"]),
     "noise": lambda t: fig_noise(t["noise"]),
+    "hit_rates": lambda t: fig_hit_rates(t.get("hit_rates")),
 }
 
 

@@ -41,7 +41,19 @@ LAM_HIGH = 1000.0  # claim 4b: the λ the paper says degrades results
 PAPER_H_LABEL = "n/4"  # the paper's fixed SELBO bandwidth
 N_BOOT = 2000
 
-GROUP_KEYS = ("dataset", "mode", "objective", "arm", "lam", "h", "h_label", "layers")
+GROUP_KEYS = (
+    "dataset",
+    "optimizer",
+    "ansatz",
+    "likelihood",
+    "mode",
+    "objective",
+    "arm",
+    "lam",
+    "h",
+    "h_label",
+    "layers",
+)
 
 _ARM_RE = re.compile(
     r"^(?P<objective>mle|elbo|selbo)(?:-(?P<mode>[a-z]+))?(?:_lam(?P<lam>[^_]+))?(?:_h(?P<h>.+))?$"

@@ -27,13 +27,17 @@ from qhnet.devices.catalog import (
 from qhnet.engine.ansatze import DEFAULT_ANSATZ, angle_shape
 from qhnet.experiments.sweep import (
     check_name_round_trip,
+    dataset_qubits,
     exact_arms,
     resolve_bandwidth,
     sampled_arm,
     seed_batches,
 )
 from qhnet.limits import MAX_EXACT_QUBITS
-from qhnet.model.layout import n_bits
+from qhnet.model.layout import input_dim
+
+#: Images per digits pair in scikit-learn's digits (the training split must leave a test set).
+DIGIT_IMAGES = {"digits01": 360, "digits38": 357}
 
 
 class ConfigError(ValueError):
@@ -123,10 +127,26 @@ def check_config(config: dict) -> None:
     """
     check_finite(config)
     check_results_dir(config["results"])
-    hidden = config["model"]["hidden"]
-    n = n_bits(hidden)
-    if n > MAX_EXACT_QUBITS:
-        _fail("model.hidden", f"gives {n} qubits; exact mode allows at most {MAX_EXACT_QUBITS}")
+    tb = config["trainability"]
+    used = list(config["datasets"]) + [
+        d for d in (tb["datasets"] if tb["enabled"] else []) if d not in config["datasets"]
+    ]
+    sizes = {}
+    for d in used:
+        sizes[d] = dataset_qubits(config["model"], d)
+        if sizes[d] > MAX_EXACT_QUBITS:
+            key = "model.hidden" if input_dim(d) == 2 else "model.digits_hidden"
+            _fail(
+                key, f"gives {sizes[d]} qubits on {d}; exact mode allows at most {MAX_EXACT_QUBITS}"
+            )
+        if d in DIGIT_IMAGES and config["data"]["n_train"] >= DIGIT_IMAGES[d]:
+            _fail(
+                "data.n_train",
+                f"must be < {DIGIT_IMAGES[d]} (the images of {d}, so that a test set is left); "
+                f"got {config['data']['n_train']}",
+            )
+    main_sizes = sorted({sizes[d] for d in config["datasets"]})
+    n = main_sizes[-1]
     seeds = config["seeds"]
     named = [(f"lambdas[{i}]", v) for i, v in enumerate(config["lambdas"])]
     named += [(f"bandwidths[{i}]", v) for i, v in enumerate(config["bandwidths"])]
@@ -146,23 +166,36 @@ def check_config(config: dict) -> None:
         arms = exact_arms(config["objectives"], config["lambdas"], config["bandwidths"], n)
     except ValueError as err:
         _fail("objectives/lambdas/bandwidths", str(err))
-    resolved: dict[float, Any] = {}
-    for spec in config["bandwidths"]:
-        h, _ = resolve_bandwidth(spec, n)
-        key = round(h, 12)
-        if key in resolved:
-            _fail(
-                "bandwidths",
-                f"{resolved[key]!r} and {spec!r} both give h = {h:g} at n = {n}: the same "
-                "SELBO arm would be trained twice under two names; keep one",
-            )
-        resolved[key] = spec
+    for size in main_sizes:
+        resolved: dict[float, Any] = {}
+        for spec in config["bandwidths"]:
+            h, _ = resolve_bandwidth(spec, size)
+            key = round(h, 12)
+            if key in resolved:
+                _fail(
+                    "bandwidths",
+                    f"{resolved[key]!r} and {spec!r} both give h = {h:g} at n = {size}: the "
+                    "same SELBO arm would be trained twice under two names; keep one",
+                )
+            resolved[key] = spec
 
     tr = config["training"]
     if tr["min_steps"] > tr["max_steps"]:
         _fail(
             "training.min_steps",
             f"must be <= training.max_steps ({tr['max_steps']}); got {tr['min_steps']}",
+        )
+    lb = tr["lbfgs"]
+    if lb["min_steps"] > lb["max_steps"]:
+        _fail(
+            "training.lbfgs.min_steps",
+            f"must be <= training.lbfgs.max_steps ({lb['max_steps']}); got {lb['min_steps']}",
+        )
+    if tr["optimizer"] not in config["optimizers"]:
+        _fail(
+            "training.optimizer",
+            f"must be one of optimizers {config['optimizers']} (the landscape slices and the "
+            f"noise study use its runs); got {tr['optimizer']!r}",
         )
     try:
         seed_batches(seeds, tr["seeds_per_job"])
@@ -240,11 +273,22 @@ def hardware_plan(config: dict) -> dict | None:
     sp = config["sampled"]
     if not sp["enabled"] or config["device"]["name"] != "qiskit.remote":
         return None
-    n = n_bits(config["model"]["hidden"])
     ansatz = config["model"].get("ansatz", DEFAULT_ANSATZ)
-    n_angles = math.prod(angle_shape(ansatz, n, config["model"]["layers"]))
-    runs = len(config["datasets"]) * len(sp["objectives"]) * len(config["seeds"])
-    return sampled_plan(runs, sp["max_steps"], n_angles, sp["shots"])
+    runs = len(sp["objectives"]) * len(config["seeds"])
+    plans = [
+        sampled_plan(
+            runs,
+            sp["max_steps"],
+            math.prod(
+                angle_shape(ansatz, dataset_qubits(config["model"], d), config["model"]["layers"])
+            ),
+            sp["shots"],
+        )
+        for d in config["datasets"]
+    ]
+    total = {k: sum(p[k] for p in plans) for k in ("runs", "jobs", "circuits", "shots")}
+    total.update({k: max(p[k] for p in plans) for k in ("jobs_per_run", "circuits_per_step")})
+    return total
 
 
 def describe_hardware_plan(config: dict) -> str | None:

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
+from qhnet.model.layout import input_dim, n_bits
 from qhnet.validation import check_choice, check_int, check_number, check_seeds, is_number
 
 BANDWIDTH_EXPRESSIONS = {"sqrt(n)": lambda n: math.sqrt(n), "n/4": lambda n: n / 4}
@@ -160,6 +161,16 @@ def sampled_arm(objective: str, lam: float | None, bandwidth, n: int) -> Arm:
         return Arm("mle-sampled", "mle", "sampled", None, None, "")
     h, label = resolve_bandwidth(bandwidth, n)
     return Arm(arm_name("selbo", "sampled", lam, label), "selbo", "sampled", float(lam), h, label)
+
+
+def dataset_hidden(model: dict, dataset: str) -> int:
+    """Hidden units of ``dataset``'s BiNN: ``model.hidden`` (2-D) or ``model.digits_hidden``."""
+    return int(model["hidden"] if input_dim(dataset) == 2 else model["digits_hidden"])
+
+
+def dataset_qubits(model: dict, dataset: str) -> int:
+    """Qubits (bits of the BiNN) of ``dataset`` under the ``model`` config section."""
+    return n_bits(dataset_hidden(model, dataset), input_dim(dataset))
 
 
 def seed_batches(seeds, per_job: int) -> dict[str, list[int]]:

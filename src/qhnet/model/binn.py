@@ -1,8 +1,9 @@
 """Binary neural networks (BiNNs) indexed by bitstrings, and their exhaustive tables.
 
-The bit layout is ``qhnet.model.layout`` (bit 0 most significant; W1, b1, W2, b2,
-activation bit). Network: h = f(x @ W1 + b1); logit = h @ W2 + b2;
-p(y=1|x) = sigmoid(logit).
+The bit layout is ``qhnet.model.layout`` (bit 0 most significant). With hidden
+units (H >= 1: W1, b1, W2, b2, activation bit): h = f(x @ W1 + b1);
+logit = h @ W2 + b2. Logistic regression (H = 0: w, b): logit = x @ w + b.
+Both: p(y=1|x) = sigmoid(logit). The number of inputs d is read from the data.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from qhnet.io import atomic_path
 from qhnet.limits import MAX_EXACT_QUBITS
 from qhnet.model.datasets import Dataset
 from qhnet.model.layout import hidden_from_n_bits, n_bits
-from qhnet.validation import check_int, check_number, is_int
+from qhnet.validation import check_choice, check_int, check_number, check_table, is_int
 
 __all__ = [
     "TIE_ATOL",
     "EnumerationTable",
+    "LIKELIHOODS",
     "all_bitstrings",
     "bma_proba",
     "enumerate_tables",
@@ -35,8 +37,10 @@ __all__ = [
     "load_table",
     "logits",
     "n_bits",
+    "optimum_indices",
     "predictive_matrix",
     "save_table",
+    "scale_likelihood",
     "unpack",
 ]
 
@@ -71,26 +75,46 @@ def all_bitstrings(n: int) -> np.ndarray:
     return _index_bits(0, 2**n, n)
 
 
-def unpack(
-    bits: np.ndarray, hidden: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split (..., n) bits into ±1 weights W1 (...,2,H), b1, W2 (...,H), b2 (...,) and act (0/1)."""
-    n = n_bits(hidden)
+def unpack(bits: np.ndarray, hidden: int, inputs: int = 2) -> tuple[np.ndarray, ...]:
+    """Split (..., n) bits into ±1 weights.
+
+    Parameters
+    ----------
+    bits : array (..., n_bits(hidden, inputs)) of 0/1
+    hidden : int
+        Hidden units H (0: logistic regression).
+    inputs : int
+        Input features d.
+
+    Returns
+    -------
+    tuple
+        H >= 1: W1 (..., d, H), b1 (..., H), W2 (..., H), b2 (...,) and act (0/1).
+        H = 0: w (..., d) and b (...,).
+
+    Raises
+    ------
+    ValueError
+        If the last dimension is not ``n_bits(hidden, inputs)`` or a bit is not 0/1.
+    """
+    n = n_bits(hidden, inputs)
     bits = np.asarray(bits)
     if bits.shape[-1:] != (n,):
         raise ValueError(
-            f"bits must have last dimension n_bits(hidden)={n}; got shape {bits.shape}"
+            f"bits must have last dimension n_bits(hidden, inputs)={n}; got shape {bits.shape}"
         )
     if not np.all((bits == 0) | (bits == 1)):
         raise ValueError("bits must contain only 0 and 1")
-    H = int(hidden)
+    H, d = int(hidden), int(inputs)
     w = 2.0 * bits.astype(np.float64) - 1.0
+    if H == 0:
+        return w[..., :d], w[..., d]
     lead = bits.shape[:-1]
-    W1 = w[..., : 2 * H].reshape(*lead, 2, H)
-    b1 = w[..., 2 * H : 3 * H]
-    W2 = w[..., 3 * H : 4 * H]
-    b2 = w[..., 4 * H]
-    act = bits[..., 4 * H + 1].astype(np.int64)
+    W1 = w[..., : d * H].reshape(*lead, d, H)
+    b1 = w[..., d * H : (d + 1) * H]
+    W2 = w[..., (d + 1) * H : (d + 2) * H]
+    b2 = w[..., (d + 2) * H]
+    act = bits[..., (d + 2) * H + 1].astype(np.int64)
     return W1, b1, W2, b2, act
 
 
@@ -110,25 +134,32 @@ def forward_single(x: np.ndarray, bits: np.ndarray, hidden: int) -> np.ndarray:
     """p(y=1|x) for ONE network with plain loops: the reference for the vectorised code.
 
     Reads the weights straight from the bit positions (not via unpack), so a
-    layout mistake in either place shows up as a mismatch.
+    layout mistake in either place shows up as a mismatch. The number of inputs
+    d is the last dimension of ``x``.
     """
     H = int(hidden)
-    n = n_bits(hidden)
+    X = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    d = X.shape[1]
+    n = n_bits(hidden, d)
     bits = [int(b) for b in np.asarray(bits).ravel()]
     if len(bits) != n or any(b not in (0, 1) for b in bits):
         raise ValueError(f"bits must be {n} values in {{0, 1}}; got {bits}")
     weight = [2 * b - 1 for b in bits]
-    relu = bits[4 * H + 1] == 1
-    X = np.atleast_2d(np.asarray(x, dtype=np.float64))
     out = np.empty(len(X))
+    if H == 0:
+        for p, point in enumerate(X):
+            logit = float(weight[d]) + sum(float(point[j]) * weight[j] for j in range(d))
+            out[p] = _sigmoid_scalar(logit)
+        return out
+    relu = bits[(d + 2) * H + 1] == 1
     for p, point in enumerate(X):
-        logit = float(weight[4 * H])
+        logit = float(weight[(d + 2) * H])
         for k in range(H):
-            pre = float(weight[2 * H + k])
-            for j in range(2):
+            pre = float(weight[d * H + k])
+            for j in range(d):
                 pre += float(point[j]) * weight[j * H + k]
             h = max(pre, 0.0) if relu else _sigmoid_scalar(pre)
-            logit += weight[3 * H + k] * h
+            logit += weight[(d + 1) * H + k] * h
         out[p] = _sigmoid_scalar(logit)
     return out
 
@@ -147,8 +178,8 @@ def _hidden_table(X: np.ndarray) -> np.ndarray:
 
 def _check_X(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n_points, 2); got {X.shape}")
+    if X.ndim != 2 or X.shape[1] < 1:
+        raise ValueError(f"X must have shape (n_points, n_inputs); got {X.shape}")
     return X
 
 
@@ -179,14 +210,39 @@ def _logits_from_table(F: np.ndarray, hidden: int, start: int, stop: int) -> np.
     return out
 
 
+def _logits_direct(X: np.ndarray, hidden: int, start: int, stop: int) -> np.ndarray:
+    """Logits without the hidden-unit table: logistic regression, or d != 2 inputs."""
+    d = X.shape[1]
+    bits = _index_bits(start, stop, n_bits(hidden, d))
+    if hidden == 0:
+        w, b = unpack(bits, 0, d)
+        return w @ X.T + b[:, None]
+    W1, b1, W2, b2, act = unpack(bits, hidden, d)
+    pre = np.einsum("pd,cdh->cph", X, W1) + b1[:, None, :]
+    h = np.where(act[:, None, None] == 1, np.maximum(pre, 0.0), expit(pre))
+    return np.einsum("cph,ch->cp", h, W2) + b2[:, None]
+
+
+def _logit_fn(X: np.ndarray, hidden: int):
+    """(start, stop) → logits of networks start..stop-1 on the points X.
+
+    2-D inputs with hidden units use the 16-row hidden-unit table (``_hidden_table``);
+    every other architecture computes the logits directly.
+    """
+    if hidden >= 1 and X.shape[1] == 2:
+        F = _hidden_table(X)
+        return lambda s, e: _logits_from_table(F, hidden, s, e)
+    return lambda s, e: _logits_direct(X, hidden, s, e)
+
+
 def logits(X: np.ndarray, hidden: int, start: int = 0, stop: int | None = None) -> np.ndarray:
     """(stop-start, n_points) logits of networks start..stop-1, vectorised over networks.
 
     Memory is about 2 * (stop-start) * n_points * 8 bytes: callers chunk.
     """
     X = _check_X(X)
-    start, stop = _check_range(start, stop, n_bits(hidden))
-    return _logits_from_table(_hidden_table(X), hidden, start, stop)
+    start, stop = _check_range(start, stop, n_bits(hidden, X.shape[1]))
+    return _logit_fn(X, hidden)(start, stop)
 
 
 def _accuracy(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -227,24 +283,45 @@ class EnumerationTable:
     acc_test: np.ndarray
     constant: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    inputs: int = 2
+
+    @property
+    def n_train(self) -> int:
+        """Training points behind ``ll_train`` (from the dataset's parameters)."""
+        return int(self.meta["dataset"]["n_train"])
 
 
 def enumerate_tables(dataset: Dataset, hidden: int = 3, chunk: int = 4096) -> EnumerationTable:
-    """Evaluate all 2**n networks once so every objective can read LL[sigma] from a table."""
-    n = n_bits(hidden)
-    chunk = _check_chunk(chunk)
+    """Evaluate all 2**n networks once so every objective can read LL[sigma] from a table.
+
+    ``ll_train`` and ``ll_test`` are log-likelihoods *summed* over the points
+    (see :func:`scale_likelihood` for the mean). The number of inputs is the
+    dataset's feature count; ``hidden = 0`` is logistic regression.
+    """
     X_tr, X_te = _check_X(dataset.X_train), _check_X(dataset.X_test)
+    if X_te.shape[1] != X_tr.shape[1]:
+        raise ValueError(
+            f"X_test must have {X_tr.shape[1]} features like X_train; got {X_te.shape[1]}"
+        )
+    d = X_tr.shape[1]
+    n = n_bits(hidden, d)
+    if n > MAX_EXACT_QUBITS:
+        raise ValueError(
+            f"hidden={hidden} with {d} inputs gives {n} bits; enumeration allows at most "
+            f"{MAX_EXACT_QUBITS}"
+        )
+    chunk = _check_chunk(chunk)
     y_tr = np.asarray(dataset.y_train).astype(np.int64)
     y_te = np.asarray(dataset.y_test).astype(np.int64)
     n_tr = len(X_tr)
-    F = _hidden_table(np.concatenate([X_tr, X_te]))
+    logit = _logit_fn(np.concatenate([X_tr, X_te]), int(hidden))
     total = 2**n
     ll_train, ll_test = np.empty(total), np.empty(total)
     acc_train, acc_test = np.empty(total), np.empty(total)
     constant = np.empty(total, dtype=bool)
     for s in range(0, total, chunk):
         e = min(s + chunk, total)
-        z = _logits_from_table(F, hidden, s, e)
+        z = logit(s, e)
         z_tr, z_te = z[:, :n_tr], z[:, n_tr:]
         ll_train[s:e] = _log_likelihood(z_tr, y_tr)
         ll_test[s:e] = _log_likelihood(z_te, y_te)
@@ -253,39 +330,90 @@ def enumerate_tables(dataset: Dataset, hidden: int = 3, chunk: int = 4096) -> En
         side = np.sign(np.where(np.abs(z) <= TIE_ATOL, 0.0, z))
         constant[s:e] = (side == side[:, :1]).all(axis=1)
     meta = {"hidden": int(hidden), "n_bits": n, "dataset": dict(dataset.params)}
-    return EnumerationTable(int(hidden), n, ll_train, ll_test, acc_train, acc_test, constant, meta)
+    if d != 2:  # 2-D tables keep their original metadata
+        meta["inputs"] = d
+    return EnumerationTable(
+        int(hidden), n, ll_train, ll_test, acc_train, acc_test, constant, meta, inputs=d
+    )
+
+
+LIKELIHOODS = ("sum", "mean")
+
+
+def scale_likelihood(ll: np.ndarray, likelihood: str, n_points: int) -> np.ndarray:
+    """A summed log-likelihood table as the training objective reads it.
+
+    Parameters
+    ----------
+    ll : array
+        Log-likelihood summed over ``n_points`` points (an enumeration table).
+    likelihood : {"sum", "mean"}
+        ``sum``: the table as it is; ``mean``: divided by ``n_points``, i.e.
+        minus the mean binary cross-entropy.
+    n_points : int
+        Points behind the sum.
+
+    Raises
+    ------
+    ValueError
+        On an unknown ``likelihood`` or ``n_points`` < 1.
+    """
+    likelihood = check_choice(likelihood, "likelihood", LIKELIHOODS)
+    n_points = check_int(n_points, "n_points", minimum=1)
+    ll = np.asarray(ll, dtype=np.float64)
+    return ll if likelihood == "sum" else ll / n_points
 
 
 def predictive_matrix(X: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:
     """(2**n, n_points) float32 of p(y=1|x, sigma), for Bayesian model averages."""
     X = _check_X(X)
     chunk = _check_chunk(chunk)
-    total = 2 ** n_bits(hidden)
-    F = _hidden_table(X)
+    total = 2 ** n_bits(hidden, X.shape[1])
+    logit = _logit_fn(X, int(hidden))
     out = np.empty((total, len(X)), dtype=np.float32)
     for s in range(0, total, chunk):
         e = min(s + chunk, total)
-        out[s:e] = expit(_logits_from_table(F, hidden, s, e))
+        out[s:e] = expit(logit(s, e))
     return out
 
 
 def bma_proba(q: np.ndarray, X: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:
     """sum_sigma q[sigma] p(y=1|x, sigma), chunk by chunk without the full matrix."""
-    total = 2 ** n_bits(hidden)
+    X = _check_X(X)
+    total = 2 ** n_bits(hidden, X.shape[1])
     q = np.asarray(q, dtype=np.float64)
     if q.ndim != 1 or len(q) != total:
         raise ValueError(
             f"q must be a 1-D array of length 2**n_bits(hidden)={total}; got shape {q.shape}"
         )
-    X = _check_X(X)
     chunk = _check_chunk(chunk)
-    F = _hidden_table(X)
+    logit = _logit_fn(X, int(hidden))
     out = np.zeros(len(X))
     for s in range(0, total, chunk):
         e = min(s + chunk, total)
         if np.any(q[s:e]):
-            out += q[s:e] @ expit(_logits_from_table(F, hidden, s, e))
+            out += q[s:e] @ expit(logit(s, e))
     return out
+
+
+def optimum_indices(table, atol: float = 1e-9) -> np.ndarray:
+    """Indices of a table's optimum set: every entry within ``atol`` of its maximum.
+
+    Parameters
+    ----------
+    table : array, length 2^n
+        Any table to be maximised (e.g. a train log-likelihood).
+    atol : float
+        Absorbs float summation-order differences between tied entries.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a finite table of length 2^n or ``atol`` < 0.
+    """
+    table = check_table(table, "table")
+    check_number(atol, "atol", minimum=0)
+    return np.flatnonzero(table >= np.max(table) - atol)
 
 
 def global_optimum(table: EnumerationTable, atol: float = 1e-9) -> dict[str, Any]:
@@ -293,9 +421,8 @@ def global_optimum(table: EnumerationTable, atol: float = 1e-9) -> dict[str, Any
 
     atol absorbs float summation-order differences between permuted networks.
     """
-    check_number(atol, "atol", minimum=0)
     best = float(np.max(table.ll_train))
-    idx = np.flatnonzero(table.ll_train >= best - atol)
+    idx = optimum_indices(table.ll_train, atol)
     tr, te = table.acc_train[idx], table.acc_test[idx]
     return {
         "indices": idx,
@@ -318,9 +445,11 @@ def global_optimum(table: EnumerationTable, atol: float = 1e-9) -> dict[str, Any
 def save_table(table: EnumerationTable, path: str | os.PathLike[str]) -> None:
     """Compressed .npz (arrays + meta as JSON), written atomically."""
     arrays = {name: getattr(table, name) for name in _TABLE_ARRAYS}
+    extra = {} if table.inputs == 2 else {"inputs": np.int64(table.inputs)}
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(
             fh,
+            **extra,
             hidden=np.int64(table.hidden),
             n=np.int64(table.n),
             meta=np.array(json.dumps(table.meta)),
@@ -339,9 +468,11 @@ def load_table(path: str | os.PathLike[str]) -> EnumerationTable:
     if missing:
         raise ValueError(f"{path}: enumeration table missing keys {sorted(missing)}")
     hidden, n = int(contents["hidden"]), int(contents["n"])
-    if n != n_bits(hidden):
+    inputs = int(contents.get("inputs", 2))
+    if n != n_bits(hidden, inputs):
         raise ValueError(
-            f"{path}: n={n} does not match hidden={hidden} (expected {n_bits(hidden)})"
+            f"{path}: n={n} does not match hidden={hidden} with {inputs} inputs "
+            f"(expected {n_bits(hidden, inputs)})"
         )
     for name in _TABLE_ARRAYS:
         if contents[name].shape != (2**n,):
@@ -359,4 +490,5 @@ def load_table(path: str | os.PathLike[str]) -> EnumerationTable:
         contents["acc_test"].astype(np.float64),
         contents["constant"].astype(bool),
         meta,
+        inputs=inputs,
     )

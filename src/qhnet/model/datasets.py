@@ -1,8 +1,11 @@
-"""Toy 2-D binary classification datasets (METHOD.md section 4).
+"""Binary classification datasets: three 2-D toy sets and two digits pairs.
 
-Three generators (gaussian, moons, ring), a seeded train/test split,
-standardisation with the training statistics, and an atomic Parquet round trip
-that carries the generation parameters in the file's schema metadata.
+Three 2-D generators (gaussian, moons, ring) with a seeded train/test split and
+standardisation with the training statistics; two real datasets at 16 inputs
+(``digits01``: 0 vs 1, ``digits38``: 3 vs 8) from scikit-learn's 8×8 digits
+(shipped with scikit-learn, no download), 2×2 average-pooled to 4×4 and scaled
+to [0, 1]; and an atomic Parquet round trip that carries the parameters in the
+file's schema metadata.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sklearn.datasets import make_circles, make_moons
+from sklearn.datasets import load_digits, make_circles, make_moons
 
 from qhnet.io import atomic_path
 from qhnet.validation import check_bool, check_choice, check_int, check_number, check_seed
 
-DATASETS = ("gaussian", "moons", "ring")
+#: The digit pairs: dataset name -> (digit labelled 0, digit labelled 1).
+DIGIT_PAIRS = {"digits01": (0, 1), "digits38": (3, 8)}
+DATASETS = ("gaussian", "moons", "ring", *DIGIT_PAIRS)
 
 #: Default noise per dataset. For gaussian it is the per-coordinate VARIANCE
 #: (binncode's recipe); for moons and ring it is sklearn's Gaussian noise std.
@@ -109,6 +114,40 @@ _GENERATORS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
 }
 
 
+def pooled_digits(pair: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8×8 digits of two classes, 2×2 average-pooled to 16 pixels in [0, 1].
+
+    Pixel values 0..16 are averaged over each 2×2 block and divided by 16; the
+    4×4 result is flattened row-major. Label 0 for ``pair[0]``, 1 for ``pair[1]``,
+    in scikit-learn's order.
+    """
+    digits = load_digits()
+    keep = np.isin(digits.target, pair)
+    images = digits.images[keep].astype(np.float64)
+    pooled = images.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4)) / 16.0
+    y = (digits.target[keep] == pair[1]).astype(np.int64)
+    return pooled.reshape(len(pooled), 16), y
+
+
+def _make_digits(name: str, n_train: int, n_test: int, seed: int) -> Dataset:
+    X, y = pooled_digits(DIGIT_PAIRS[name])
+    if n_train >= len(X):
+        raise ValueError(f"n_train must be < {len(X)} (the {name} images); got {n_train}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    tr = order[:n_train]
+    te = order[n_train : n_train + n_test]
+    params = {
+        "name": name,
+        "seed": seed,
+        "n_train": int(n_train),
+        "n_test": int(len(te)),
+        "digits": list(DIGIT_PAIRS[name]),
+        "pooling": "2x2 mean, /16",
+        "standardize": False,
+    }
+    return Dataset(name, X[tr], y[tr], X[te], y[te], params)
+
+
 # --------------------------------------------------------------------------- #
 # split + standardisation
 # --------------------------------------------------------------------------- #
@@ -125,15 +164,22 @@ def make_dataset(
     """Draw train then test from one seeded stream; standardise both with train stats.
 
     Standardising matters because ±1 weights fix the decision boundaries' angles
-    and offsets (METHOD.md section 4); using only the train statistics keeps the
-    test set unseen.
+    and offsets; using only the train statistics keeps the test set unseen.
+
+    The digits pairs are a seeded shuffle of their images: the first ``n_train``
+    train, the next ``n_test`` (at most all the rest) test; their pixels stay
+    in [0, 1] (``noise`` and ``standardize`` apply to the 2-D sets only).
     """
     name = check_choice(name, "dataset", DATASETS)
     n_train = check_int(n_train, "n_train", minimum=2)
     n_test = check_int(n_test, "n_test", minimum=1)
     seed = check_seed(seed)
-    noise = DEFAULT_NOISE[name] if noise is None else check_number(noise, "noise", minimum=0)
     standardize = check_bool(standardize, "standardize")
+    if name in DIGIT_PAIRS:
+        if noise is not None:
+            raise ValueError(f"noise must be None for {name} (real images); got {noise!r}")
+        return _make_digits(name, n_train, n_test, seed)
+    noise = DEFAULT_NOISE[name] if noise is None else check_number(noise, "noise", minimum=0)
 
     rng = np.random.default_rng(seed)
     generate = _GENERATORS[name]
@@ -170,11 +216,11 @@ def make_dataset(
 
 
 def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
-    """Write one Parquet file (x1, x2, y, split) with params as JSON schema metadata."""
+    """Write one Parquet file (x1 … xd, y, split) with params as JSON schema metadata."""
+    X = np.concatenate([ds.X_train, ds.X_test])
     frame = pd.DataFrame(
         {
-            "x1": np.concatenate([ds.X_train[:, 0], ds.X_test[:, 0]]),
-            "x2": np.concatenate([ds.X_train[:, 1], ds.X_test[:, 1]]),
+            **{f"x{j + 1}": X[:, j] for j in range(X.shape[1])},
             "y": np.concatenate([ds.y_train, ds.y_test]).astype(np.int64),
             "split": ["train"] * len(ds.y_train) + ["test"] * len(ds.y_test),
         }
@@ -196,13 +242,12 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     metadata = table.schema.metadata or {}
     if METADATA_KEY not in metadata:
         raise ValueError(f"{path}: no {METADATA_KEY.decode()!r} metadata; not a qhnet dataset")
-    missing = {"x1", "x2", "y", "split"} - set(table.column_names)
+    missing = {"x1", "y", "split"} - set(table.column_names)
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
     params = json.loads(metadata[METADATA_KEY])
-    X = np.column_stack([table.column("x1").to_numpy(), table.column("x2").to_numpy()]).astype(
-        np.float64
-    )
+    d = sum(1 for c in table.column_names if c.startswith("x") and c[1:].isdigit())
+    X = np.column_stack([table.column(f"x{j + 1}").to_numpy() for j in range(d)]).astype(np.float64)
     y = table.column("y").to_numpy().astype(np.int64)
     split = np.asarray(table.column("split").to_pylist())
     train, test = split == "train", split == "test"

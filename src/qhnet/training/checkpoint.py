@@ -119,3 +119,23 @@ class Checkpoint:
             self.path.parent.rmdir()
         except OSError:
             pass
+
+
+def run_checkpoint_path(directory: str | os.PathLike[str], seed: int) -> Path:
+    """Where the checkpoint of run ``seed`` lives inside a batch's checkpoint folder."""
+    return Path(directory) / f"seed{int(seed)}.npz"
+
+
+def remove_run_checkpoints(directory: str | os.PathLike[str] | None, seeds) -> None:
+    """Delete the checkpoints of ``seeds`` (and the folder once empty): outputs are complete.
+
+    Also removes the temporary file a process killed in the middle of a save leaves
+    behind (``qhnet.io.atomic_path``).
+    """
+    if directory is None:
+        return
+    for seed in seeds:
+        path = run_checkpoint_path(directory, seed)
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        Checkpoint(path, "").remove()

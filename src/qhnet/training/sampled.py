@@ -51,7 +51,7 @@ import numpy as np
 
 from qhnet.engine.circuit import born, check_layers, check_n_qubits, check_thetas, init_angles
 from qhnet.engine.objectives import check_objective, kernel_apply
-from qhnet.training.checkpoint import Checkpoint, fingerprint
+from qhnet.training.checkpoint import Checkpoint, fingerprint, run_checkpoint_path
 from qhnet.training.exact import TRAJECTORY_COLUMNS, RunResult, records_fn
 from qhnet.training.optimisers import adam_ascent, adam_init
 from qhnet.validation import check_int, check_number, check_seeds, check_table
@@ -353,14 +353,14 @@ def train_sampled(
 
     Checkpoints: with ``checkpoint_dir``, each seed's state (θ, Adam's moments and
     step count, the next step, the angles and estimates so far) is written
-    atomically to ``checkpoint_path(checkpoint_dir, seed)`` every
+    atomically to ``checkpoint.run_checkpoint_path(checkpoint_dir, seed)`` every
     ``checkpoint_every`` steps and when the seed's run is complete; a call with the
     same arguments resumes each seed from its checkpoint (a finished seed is not
     run again). The shot stream needs no saved state: step s always draws from
     ``step_rng(seed, s)``, so a resumed run ends bit-identical to an uninterrupted
     one on any seeded source. A checkpoint written under other arguments (another
     table, λ, shot count, source, ...) is ignored. The caller removes the files
-    once the outputs are written (``remove_checkpoints``).
+    once the outputs are written (``checkpoint.remove_run_checkpoints``).
     """
     objective = check_sampled_objective(objective, lam, h)
     ll = check_table(ll)
@@ -411,7 +411,7 @@ def train_sampled(
         if th0.shape != (layers, n):
             raise ValueError(f"theta0 must have shape ({layers}, {n}); got {th0.shape}")
         ckpt = Checkpoint(
-            None if checkpoint_dir is None else checkpoint_path(checkpoint_dir, seed),
+            None if checkpoint_dir is None else run_checkpoint_path(checkpoint_dir, seed),
             fingerprint({**describe, "seed": seed}),
         )
         theta = th0.copy()
@@ -477,16 +477,3 @@ def _save(ckpt: Checkpoint, seed: int, next_step: int, theta, m, v, path, est) -
         # the shot stream of step s is step_rng(seed, s): nothing else to save
         {"next_step": next_step, "rng": {"seed": seed, "stream": _STREAM}},
     )
-
-
-def checkpoint_path(directory: str | os.PathLike[str], seed: int) -> str:
-    """Where ``train_sampled(checkpoint_dir=directory)`` keeps the checkpoint of ``seed``."""
-    return os.path.join(os.fspath(directory), f"seed{int(seed)}.npz")
-
-
-def remove_checkpoints(directory: str | os.PathLike[str] | None, seeds) -> None:
-    """Delete the checkpoints of ``seeds`` in ``directory`` (and the folder once empty)."""
-    if directory is None:
-        return
-    for seed in check_seeds(seeds):
-        Checkpoint(checkpoint_path(directory, seed), "").remove()
