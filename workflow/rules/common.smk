@@ -169,7 +169,7 @@ def get_min_steps(wildcards):
 
 
 def get_checkpoint_dir(wildcards, output):
-    """The run's checkpoint folder, next to its metrics (``<batch>.ckpt``)."""
+    """A training batch's checkpoint folder, next to its metrics (``<batch>.ckpt``)."""
     return output.metrics.replace(".metrics.parquet", ".ckpt")
 
 
@@ -191,11 +191,6 @@ def run_files(kind):
         kind=kind,
     )
     return exact + sampled
-
-
-def get_checkpoint_dir(wildcards):
-    """The folder of a sampled batch's checkpoints, next to its outputs."""
-    return res(f"runs/{wildcards.dataset}/{wildcards.sarm}/{wildcards.sbatch}.ckpt")
 
 
 def get_landscape_metrics(wildcards):
