@@ -3,7 +3,7 @@
 Writes one metrics row per seed (evaluated at the best iterate by the
 objective; its angles, and the last ones, for landscapes and the noise study)
 and the trajectories. One process trains the whole batch, so imports and
-compilation are paid once. Exact runs checkpoint into ``--checkpoint-dir``; a
+compilation are paid once. Runs (both modes) checkpoint into ``--checkpoint-dir``; a
 rerun resumes from there, and the folder is removed once the outputs are
 written. Every option is required: the pipeline passes each value from the
 configuration, so nothing here has a hidden default.
@@ -147,7 +147,7 @@ def parser() -> StepParser:
     opt.add_argument(
         "--record-every", type=integer(1), required=True, help="trajectory sampling interval"
     )
-    ex = ap.add_argument_group("stopping rule and checkpoints (exact mode only)")
+    ex = ap.add_argument_group("stopping rule (exact mode only)")
     ex.add_argument("--memory", type=integer(1), help="L-BFGS history length")
     ex.add_argument("--min-steps", type=integer(0), help="no stop before this step")
     ex.add_argument(
@@ -164,10 +164,6 @@ def parser() -> StepParser:
         "--gtol",
         type=number(0),
         help="converged when max |dJ/dθ| <= gtol x (table range)",
-    )
-    ex.add_argument("--checkpoint-dir", help="folder of the runs' checkpoints (resumed from)")
-    ex.add_argument(
-        "--checkpoint-every", type=integer(0), help="checkpoint every this many steps (0: at ends)"
     )
     sa = ap.add_argument_group("shots (sampled mode only)")
     sa.add_argument("--shots", type=integer(2), help="N_qc: shots per (shifted) circuit and step")
@@ -189,13 +185,18 @@ def parser() -> StepParser:
     sa.add_argument(
         "--max-shots", type=integer(1), help="qiskit.remote: refuse a plan with more shots"
     )
-    sa.add_argument(
+    ck = ap.add_argument_group("checkpoints (both modes)")
+    ck.add_argument(
         "--checkpoint-dir",
         type=optional(str),
         default=None,
         help="folder of the runs' checkpoints (resumed from; removed once outputs are written)",
     )
-    sa.add_argument("--checkpoint-every", type=integer(1), help="steps between checkpoints")
+    ck.add_argument(
+        "--checkpoint-every",
+        type=integer(0),
+        help="steps between checkpoints (0: only when a seed finishes)",
+    )
     return ap
 
 
@@ -237,6 +238,8 @@ def main(argv=None):
     missing = [f"--{k.replace('_', '-')}" for k in need if getattr(a, k) is None]
     if missing:
         ap.error(f"{arm['mode']} mode needs {', '.join(missing)}")
+    if arm["mode"] == "sampled" and a.checkpoint_every == 0:
+        ap.error("--checkpoint-every: sampled mode checkpoints every k >= 1 steps")
     if arm["mode"] == "sampled" and a.optimizer != "adam":
         ap.error("sampled mode trains with --optimizer adam")
     ds = load_dataset(a.dataset)
