@@ -15,6 +15,9 @@ def main(argv=None):
     ap.add_argument("--noise", type=existing_file, help="noise.csv (when the study ran)")
     ap.add_argument("--n-boot", type=integer(100), required=True, help="bootstrap resamples")
     ap.add_argument("--seed", type=integer(0), required=True, help="bootstrap seed")
+    ap.add_argument(
+        "--optimizer", required=True, help="the optimiser whose exact runs decide claims 1-5"
+    )
     ap.add_argument("--out", required=True, type=output_file, help="output: claims.csv")
     a = ap.parse_args(argv)
     noise = pd.read_csv(a.noise) if a.noise else None
@@ -25,6 +28,7 @@ def main(argv=None):
         noise,
         n_boot=a.n_boot,
         seed=a.seed,
+        optimizer=a.optimizer,
     )
     write_frame(table, a.out)
     with pd.option_context("display.max_colwidth", 200, "display.width", 200):

@@ -23,7 +23,7 @@ from conftest import BIN, clean_env, make_workdir, snakemake
 pytestmark = pytest.mark.pipeline
 
 TOKEN = "qhnet-fake-token-5b1f0c9e7d"
-RUN = "results/runs/moons/selbo-sampled_lam1_hn4/s0-0"
+RUN = "results/runs/moons/adam/selbo-sampled_lam1_hn4/s0-0"
 TARGET = f"{RUN}.metrics.parquet"
 LOG = "results/logs/train_sampled/moons/selbo-sampled_lam1_hn4/s0-0.log"
 

@@ -51,8 +51,10 @@ def inputs(tmp_path_factory):
 def _train(inputs, tmp_path, *extra):
     base = [
         "--dataset", str(inputs / "moons.parquet"), "--table", str(inputs / "moons.npz"),
-        "--layers", "1", "--lr", "0.05", "--max-steps", "20", "--min-steps", "0",
-        "--window-frac", "0.5", "--tol", "0", "--record-every", "5",
+        "--ansatz", "ry_chain", "--layers", "1", "--likelihood", "sum", "--optimizer", "adam",
+        "--lr", "0.05", "--max-steps", "20", "--min-steps", "0", "--window-frac", "0.5",
+        "--rtol", "0", "--gtol", "0", "--record-every", "5", "--memory", "10",
+        "--checkpoint-dir", str(tmp_path / "ck"), "--checkpoint-every", "10",
         "--metrics", str(tmp_path / "m.parquet"), "--trajectory", str(tmp_path / "t.parquet"),
     ]  # fmt: skip
     return run("train", *base, *extra)
@@ -80,8 +82,10 @@ def test_unwritable_output_is_refused_before_training(inputs, tmp_path):
     blocker.write_text("")
     out = run(
         "train", "--dataset", str(inputs / "moons.parquet"), "--table", str(inputs / "moons.npz"),
-        "--arm", "mle", "--seeds", "0", "--layers", "1", "--lr", "0.05", "--max-steps", "20",
-        "--min-steps", "0", "--window-frac", "0.5", "--tol", "0", "--record-every", "5",
+        "--arm", "mle", "--seeds", "0", "--ansatz", "ry_chain", "--layers", "1",
+        "--likelihood", "sum", "--optimizer", "adam", "--lr", "0.05", "--max-steps", "20",
+        "--min-steps", "0", "--window-frac", "0.5", "--rtol", "0", "--gtol", "0",
+        "--record-every", "5",
         "--metrics", str(blocker / "m.parquet"), "--trajectory", str(tmp_path / "t.parquet"),
     )  # fmt: skip
     assert out.returncode == 2 and "not a writable directory" in out.stderr, out.stderr

@@ -278,7 +278,13 @@ def test_variance_table_context_columns(runs, variance):
     assert np.allclose(v["mass_on_optimum_mean"], g["mass_on_optimum"].mean().reindex(v.index))
     assert np.allclose(v["acc_test_mode_mean"], g["acc_test_mode"].mean().reindex(v.index))
     assert np.allclose(v["ll_gap_mean"], g["ll_gap"].mean().reindex(v.index))
-    assert (v["collapsed"] == (v["entropy_frac_mean"] > stats.COLLAPSE_FRAC)).all()
+    acc = g[stats.PRIMARY_METRIC].mean().reindex(v.index)
+    expected = (
+        (v["entropy_frac_mean"] > stats.COLLAPSE_FRAC)
+        | ((acc - 0.5).abs() <= stats.CHANCE_MARGIN)
+        | (v["n_stuck"] > g.size().reindex(v.index) / 2)
+    )
+    assert (v["collapsed"] == expected).all()
     assert v.loc[("moons", "elbo_lam1000"), "collapsed"]
     assert not v.loc[("moons", "elbo_lam1"), "collapsed"]
 
@@ -538,3 +544,27 @@ def test_noninferiority_rule():
     assert stats.combine_verdicts(["supported", "refuted"]) == "refuted"
     assert stats.combine_verdicts(["supported", "cannot tell"]) == "cannot tell"
     assert stats.combine_verdicts([]) == "cannot tell"
+
+
+def _config_rows(n, entropy_frac, acc, stuck):
+    return pd.DataFrame(
+        {
+            "entropy_frac": [entropy_frac] * n,
+            stats.PRIMARY_METRIC: [acc] * n,
+            "mode_constant": [i < stuck for i in range(n)],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("entropy_frac", "acc", "stuck", "collapsed"),
+    [
+        (0.5, 0.80, 0, False),  # live
+        (0.95, 0.80, 0, True),  # near-uniform q
+        (0.64, 0.49, 0, True),  # ELBO λ = 10 on ring: low entropy but chance accuracy
+        (0.50, 0.80, 6, True),  # most seeds end on a constant classifier
+        (0.50, 0.80, 5, False),  # half the seeds stuck is not most
+    ],
+)
+def test_collapse_flag_fires_on_entropy_chance_or_stuck(entropy_frac, acc, stuck, collapsed):
+    assert stats.context(_config_rows(10, entropy_frac, acc, stuck))["collapsed"] is collapsed

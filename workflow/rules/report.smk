@@ -55,10 +55,11 @@ rule claims:
         noise=get_noise_arg,
         n_boot=config["analysis"]["n_boot"],
         seed=config["analysis"]["seed"],
+        optimizer=TRAINING["optimizer"],
     shell:
         "{params.step} --runs {input.runs} --variance {input.variance} "
         "--landscape {input.landscape} {params.noise} --n-boot {params.n_boot} "
-        "--seed {params.seed} --out {output} > {log} 2>&1"
+        "--seed {params.seed} --optimizer {params.optimizer} --out {output} > {log} 2>&1"
 
 
 rule notebook:
@@ -93,6 +94,7 @@ rule notebook:
         noise=get_noise_param,
         n_boot=config["analysis"]["n_boot"],
         seed=config["analysis"]["seed"],
+        optimizer=TRAINING["optimizer"],
     shell:
         "{params.step} --notebook {input.notebook} "
         "--executed {output.executed} --html {output.html} "
@@ -100,4 +102,5 @@ rule notebook:
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
         "-p claims_path {input.claims} -p landscape_dir {params.landscape_dir} "
         "{params.noise} -p n_boot {params.n_boot} -p seed {params.seed} "
+        "-p optimizer {params.optimizer} "
         "> {log} 2>&1"

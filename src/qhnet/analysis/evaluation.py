@@ -1,4 +1,4 @@
-"""Metrics of a trained circuit (METHOD §5), read off the enumeration tables.
+"""Metrics of a trained circuit (docs/method.md §5), read off the enumeration tables.
 
 Three accuracies per split, because they answer different questions:
 ``expected`` (Σ_σ q(σ)·acc[σ]: a BiNN drawn from the circuit), ``mode`` (the

@@ -1,4 +1,4 @@
-"""Figures of the report (METHOD §6): each function takes tables, returns a Figure.
+"""Figures of the report (docs/method.md §6): each function takes tables, returns a Figure.
 
 Figures are built on ``matplotlib.figure.Figure`` directly, not through pyplot:
 no GUI backend is touched (Agg renders them when saved), nothing accumulates in

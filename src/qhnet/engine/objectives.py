@@ -1,4 +1,4 @@
-"""Objectives of the circuit's distribution q (METHOD §2), all maximised.
+"""Objectives of the circuit's distribution q (docs/method.md §2), all maximised.
 
 - MLE:   J = E_q[LL]
 - ELBO:  J = E_q[LL] + λ·H[q]          (λ = 1: the exact ELBO up to −n log 2)

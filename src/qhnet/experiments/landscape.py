@@ -1,7 +1,7 @@
 """2-D slices of the loss −J around trained angles, and numbers for roughness.
 
 The slice is θ(α, β) = θ* + α·d₁ + β·d₂ with d₁, d₂ Gaussian random directions
-rescaled to ‖θ*‖ (so α = 1 moves as far as θ* is from the origin; METHOD §6.2).
+rescaled to ‖θ*‖ (so α = 1 moves as far as θ* is from the origin; docs/method.md §6, claim 2).
 "Smoother" is compared with numbers, not only pictures: the count of strict
 local minima on the grid, the mean absolute discrete Laplacian (curvature per
 unit² of α, β), and the same divided by the loss range (scale-free, because

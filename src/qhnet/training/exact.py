@@ -1,7 +1,7 @@
 """Exact-mode training: J(θ) from the statevector, Adam or L-BFGS, a stated stopping rule.
 
 ``train(table, ...)`` is the public entry point, for the pipeline's enumeration
-tables and for any user's own cost table of length 2^n (see docs/training.md).
+tables and for any user's own cost table of length 2^n (see docs/method.md §5).
 
 One compiled loop (``jax.lax.while_loop``) per (objective, ansatz, optimiser,
 angle shape, table size, buffer sizes) serves every seed, λ, h, learning rate,
@@ -55,7 +55,7 @@ from qhnet.validation import check_bool, check_int, check_number, check_seeds, c
 TRAJECTORY_COLUMNS = ("step", "objective", "ell", "entropy", "mmd2_ref", "acc_train", "acc_test")
 
 #: The settings ``train`` uses when not told otherwise (the benchmark's best;
-#: see docs/training.md and docs/benchmarks/training.csv).
+#: see docs/method.md §5).
 DEFAULTS: dict[str, Any] = {
     "optimizer": "lbfgs",
     "ansatz": "ry_chain",

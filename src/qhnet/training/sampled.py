@@ -1,4 +1,4 @@
-"""Sampled mode (METHOD §2–3): MLE and SELBO trained from shots only, as on hardware.
+"""Sampled mode (docs/method.md §2–3): MLE and SELBO trained from shots only, as on hardware.
 
 Every quantity the optimiser sees is estimated from bitstrings measured on the
 circuit at the current angles and at the parameter-shifted angles θ ± (π/2)·e_k
