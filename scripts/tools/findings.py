@@ -82,9 +82,42 @@ def render_claims() -> str:
     return claims_markdown(claims)
 
 
+def render_hardware() -> str:
+    """Per-step cost on the IBM path and the cost of a default run, from the
+    hardware benchmark's committed tables (scripts/tools/bench_hardware.py)."""
+    steps = pd.read_csv(BENCHMARKS / "hardware.csv")
+
+    def one(device, backend, path):
+        row = steps[
+            (steps["device"] == device)
+            & (steps["noise_or_backend"] == backend)
+            & (steps["path"] == path)
+        ]
+        if len(row) != 1:
+            raise SystemExit(f"error: hardware.csv has no single row {device}/{backend}/{path}")
+        return row.iloc[0]
+
+    aer_old, aer_new = one("qiskit.aer", "ideal", "plugin"), one("qiskit.aer", "ideal", "primitive")
+    rem_old = one("qiskit.remote", "fake_lagos", "plugin")
+    rem_new = one("qiskit.remote", "fake_lagos", "primitive")
+    cost = (BENCHMARKS / "hardware_cost.md").read_text().splitlines()
+    table = [line for line in cost if line.startswith("|")]
+    return (
+        f"Measured per training step (`docs/benchmarks/hardware.md`): on ideal `qiskit.aer` "
+        f"at n = {aer_new['n']} ({aer_new['circuits_per_step']} circuits, "
+        f"{aer_new['shots']} shots each) {aer_new['seconds_per_step']:.2f} s, against "
+        f"{aer_old['seconds_per_step']:.1f} s through pennylane-qiskit's per-circuit path; "
+        f"on `qiskit.remote` (fake_lagos, local mode) {rem_new['runtime_jobs_per_step']:d} "
+        f"Runtime job per step instead of {rem_old['runtime_jobs_per_step']:d}. "
+        "A default run of the sampled arm on an IBM device "
+        "(`docs/benchmarks/hardware_cost.md`):\n\n" + "\n".join(table) + "\n"
+    )
+
+
 RENDERERS: dict[str, Callable[[], str]] = {
     "provenance": render_provenance,
     "claims": render_claims,
+    "hardware": render_hardware,
 }
 
 
