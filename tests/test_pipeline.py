@@ -109,13 +109,17 @@ def test_claims_table_is_what_the_tables_give(tiny_run):
     claims = pd.read_csv(t / "claims.csv")
     assert list(claims["claim"].astype(str)) == ["1", "2", "3", "4a", "4b", "5", "sampled", "noise"]
     assert set(claims["verdict"]) <= {"supported", "refuted", "cannot tell"}
+    runs = pd.read_parquet(t / "runs.parquet")
+    assert set(runs["optimizer"]) == {"adam", "lbfgs"}  # claims use one, never both pooled
+    optimizer = yaml.safe_load((REPO / "config/test.yaml").read_text())["training"]["optimizer"]
     again = stats.claims(
-        pd.read_parquet(t / "runs.parquet"),
+        runs,
         pd.read_csv(t / "variance.csv"),
         pd.read_csv(t / "landscape.csv"),
         pd.read_csv(t / "noise.csv"),
         n_boot=2000,
         seed=0,
+        optimizer=optimizer,
     )
     pd.testing.assert_frame_equal(
         claims.astype(str), again.astype(str), check_dtype=False, check_exact=True
