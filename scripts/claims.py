@@ -5,6 +5,7 @@ import pandas as pd
 from qhnet.analysis.stats import claims
 from qhnet.cli import StepParser, existing_file, integer, output_file
 from qhnet.io import write_frame
+from qhnet.training.optimisers import OPTIMIZERS
 
 
 def main(argv=None):
@@ -16,7 +17,10 @@ def main(argv=None):
     ap.add_argument("--n-boot", type=integer(100), required=True, help="bootstrap resamples")
     ap.add_argument("--seed", type=integer(0), required=True, help="bootstrap seed")
     ap.add_argument(
-        "--optimizer", required=True, help="the optimiser whose exact runs decide claims 1-5"
+        "--optimizer",
+        required=True,
+        choices=OPTIMIZERS,
+        help="the optimiser whose exact runs decide claims 1-5",
     )
     ap.add_argument("--out", required=True, type=output_file, help="output: claims.csv")
     a = ap.parse_args(argv)

@@ -568,3 +568,19 @@ def _config_rows(n, entropy_frac, acc, stuck):
 )
 def test_collapse_flag_fires_on_entropy_chance_or_stuck(entropy_frac, acc, stuck, collapsed):
     assert stats.context(_config_rows(10, entropy_frac, acc, stuck))["collapsed"] is collapsed
+
+
+def test_claims_refuse_a_pool_of_optimizers():
+    runs = make_runs(n_seeds=6)
+    both = pd.concat([runs.assign(optimizer="adam"), runs.assign(optimizer="lbfgs")])
+    with pytest.raises(ValueError, match="several optimizers"):
+        stats.claims(both, None, None)
+    with pytest.raises(ValueError, match="'sgd' has no runs"):
+        stats.runs_of_optimizer(both, "sgd")
+    # one optimiser's verdicts are those of its runs alone, whatever the other's runs say
+    exact = runs[runs["mode"] == "exact"]  # the sampled arm runs under one optimiser only
+    other = exact.assign(optimizer="lbfgs", acc_test_expected=0.5)
+    pooled = pd.concat([runs.assign(optimizer="adam"), other])
+    alone = stats.claims(runs.assign(optimizer="adam"), None, None, n_boot=200)
+    picked = stats.claims(pooled, None, None, n_boot=200, optimizer="adam")
+    pd.testing.assert_frame_equal(alone, picked)

@@ -532,6 +532,8 @@ def fig_sampled_vs_exact(runs: pd.DataFrame, metric: str = stats.PRIMARY_METRIC)
     runs = stats.main_layers(stats.normalise(runs))
     if "mode" not in runs.columns or not (runs["mode"] == "sampled").any():
         return _placeholder("no sampled-mode runs")
+    if "optimizer" in runs.columns:  # the exact runs of the sampled arm's own optimiser
+        runs = runs[runs["optimizer"].isin(runs.loc[runs["mode"] == "sampled", "optimizer"])]
     ex = runs[runs["mode"] == "exact"]
     lt = stats.lambda_table(runs)
     datasets = _datasets(runs[runs["mode"] == "sampled"])

@@ -110,6 +110,34 @@ def parse_arm(arm: str) -> dict:
     }
 
 
+def runs_of_optimizer(df: pd.DataFrame, optimizer: str | None = None) -> pd.DataFrame:
+    """The rows of one optimiser's runs: claims are never decided on a pool of optimisers.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table with an ``optimizer`` column (runs, variance); returned as is without one.
+    optimizer : str or None
+        The optimiser to keep; None only when ``df`` holds a single optimiser.
+
+    Raises
+    ------
+    ValueError
+        If ``optimizer`` is None and ``df`` holds several optimisers, or if ``df``
+        holds no row of ``optimizer``.
+    """
+    if "optimizer" not in df.columns:
+        return df
+    present = sorted(df["optimizer"].dropna().unique())
+    if optimizer is None:
+        if len(present) > 1:
+            raise ValueError(f"runs of several optimizers {present}: pass optimizer= one of them")
+        return df
+    if optimizer not in present:
+        raise ValueError(f"optimizer {optimizer!r} has no runs; the table holds {present}")
+    return df[df["optimizer"] == optimizer]
+
+
 def main_layers(df: pd.DataFrame) -> pd.DataFrame:
     """Rows of the most common circuit depth (the main sweep; other depths are ablations)."""
     if "layers" not in df.columns or df["layers"].nunique() <= 1:
@@ -1015,15 +1043,17 @@ def claims(
        non-inferiority as in 3.
     noise (only if noise rows exist): each noisy backend vs noiseless sampling,
        paired per run, non-inferiority as in 3.
+
+    ``optimizer`` names the optimiser whose exact runs decide claims 1-5
+    (:func:`runs_of_optimizer`; required when the runs hold several).
     """
     runs = normalise(runs)
+    # claims 1-5 on one optimiser's runs; the sampled arm is compared with its exact
+    # twin under its own optimiser (sampled_table), so it gets every run
     all_runs = runs
-    if optimizer is not None and "optimizer" in runs.columns:
-        # claims 1-5 on one optimiser's runs (never pooled across optimisers); the
-        # sampled arm is compared with its exact twin under its own optimiser
-        runs = runs[runs["optimizer"] == optimizer]
-        if variance is not None and "optimizer" in variance.columns:
-            variance = variance[variance["optimizer"] == optimizer]
+    runs = runs_of_optimizer(runs, optimizer)
+    if variance is not None:
+        variance = runs_of_optimizer(variance, optimizer)
     if variance is None:
         variance = variance_table(runs, n_boot=n_boot, seed=seed)
     out = {
