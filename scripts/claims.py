@@ -1,9 +1,9 @@
-"""Verdict per paper claim (supported / refuted / cannot tell) with its numbers."""
+"""Decide each paper claim (supported / refuted / cannot tell) as typed records: claims.csv."""
 
 import pandas as pd
 
-from qhnet.analysis.stats import claims
-from qhnet.cli import StepParser, existing_file, integer, output_file
+from qhnet.analysis.claims import Settings, claims
+from qhnet.cli import StepParser, existing_file, integer, number, output_file
 from qhnet.io import write_frame
 from qhnet.training.optimisers import OPTIMIZERS
 
@@ -11,32 +11,58 @@ from qhnet.training.optimisers import OPTIMIZERS
 def main(argv=None):
     ap = StepParser(__doc__)
     ap.add_argument("--runs", required=True, type=existing_file, help="runs.parquet")
-    ap.add_argument("--variance", required=True, type=existing_file, help="variance.csv")
     ap.add_argument("--landscape", required=True, type=existing_file, help="landscape.csv")
     ap.add_argument("--noise", type=existing_file, help="noise.csv (when the study ran)")
-    ap.add_argument("--n-boot", type=integer(100), required=True, help="bootstrap resamples")
-    ap.add_argument("--seed", type=integer(0), required=True, help="bootstrap seed")
     ap.add_argument(
         "--optimizer",
         required=True,
         choices=OPTIMIZERS,
-        help="the optimiser whose exact runs decide claims 1-5",
+        help="the optimiser whose exact runs decide claims 1-6",
+    )
+    ap.add_argument(
+        "--alpha",
+        type=number(0, include_min=False, maximum=0.5),
+        required=True,
+        help="level of every one-sided test (after Holm in a family)",
+    )
+    helps = {
+        "accuracy_margin": "δ for differences in test accuracy",
+        "std_margin": "claim 1: std reductions by less than this fraction do not count",
+        "rate_margin": "claim 6: hit-rate gains smaller than this do not count",
+        "roughness_margin": "claim 2: roughness reductions by less than this do not count",
+    }
+    for key, text in helps.items():
+        ap.add_argument(
+            f"--{key.replace('_', '-')}", type=number(0, maximum=1), required=True, help=text
+        )
+    ap.add_argument(
+        "--nats",
+        type=number(0),
+        required=True,
+        help="claim 6: a mode within this of the best train log-likelihood has reached it",
+    )
+    ap.add_argument(
+        "--min-pairs", type=integer(3), required=True, help="fewer seed pairs decide nothing"
     )
     ap.add_argument("--out", required=True, type=output_file, help="output: claims.csv")
     a = ap.parse_args(argv)
+    settings = Settings(
+        alpha=a.alpha,
+        accuracy_margin=a.accuracy_margin,
+        std_margin=a.std_margin,
+        rate_margin=a.rate_margin,
+        roughness_margin=a.roughness_margin,
+        nats=a.nats,
+        min_pairs=a.min_pairs,
+    )
     noise = pd.read_csv(a.noise) if a.noise else None
     table = claims(
-        pd.read_parquet(a.runs),
-        pd.read_csv(a.variance),
-        pd.read_csv(a.landscape),
-        noise,
-        n_boot=a.n_boot,
-        seed=a.seed,
-        optimizer=a.optimizer,
+        pd.read_parquet(a.runs), pd.read_csv(a.landscape), noise, settings, optimizer=a.optimizer
     )
     write_frame(table, a.out)
-    with pd.option_context("display.max_colwidth", 200, "display.width", 200):
-        print(table)
+    top = table[table["level"] != "comparison"]
+    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
+        print(top[["claim", "dataset", "comparison", "estimate", "p_value", "verdict"]])
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from test_stats import DATASETS, make_noise, make_results_dir, make_runs, make_trajectories
 
 from qhnet.analysis import plots, stats
+from qhnet.analysis.claims import claims
 
 REPO_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
 
@@ -169,9 +171,8 @@ def test_notebook_executes_and_renders(tmp_path):
     for name, value in paths.items():
         args += ["-p", name, str(value)]
     # the notebook renders the pipeline's claims.csv and never recomputes it
-    want = stats.claims(
+    want = claims(
         stats.load_table(paths["runs_path"]),
-        stats.load_table(paths["variance_path"]),
         stats.load_table(paths["landscape_path"]),
         stats.load_table(paths["noise_path"]),
     )
@@ -205,4 +206,7 @@ def test_notebook_executes_and_renders(tmp_path):
     assert Path(paths["claims_path"]).read_bytes() == before  # read, never written
     html = (tmp_path / "report.html").read_text()
     assert "Verdicts" in html and "supported" in html and "<img" in html
-    assert "stats.claims(" not in html  # --no-input: no code
+    assert "show_claim(" not in html  # --no-input: no code
+    # every record of claims.csv is rendered: each comparison's text is in the report
+    for text in want["comparison"]:
+        assert html_lib.escape(text) in html, text

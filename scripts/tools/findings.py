@@ -1,13 +1,13 @@
 """The README's numbers, rendered from committed tables (never typed by hand).
 
     python scripts/tools/findings.py snapshot RESULTS [--config FILE] [--wall-seconds S]
-    python scripts/tools/findings.py render     # rewrite the generated blocks of README.md
-    python scripts/tools/findings.py check      # exit 1 if README.md differs from a render
+    python scripts/tools/findings.py render     # rewrite the generated blocks of the docs
+    python scripts/tools/findings.py check      # exit 1 if a doc differs from a render
 
 ``snapshot`` copies the tables the README quotes from a finished run's results
 directory into ``docs/findings/`` together with their provenance (commit, config
 checksum, date, machine, wall time) in ``docs/findings/provenance.json``.
-``render`` replaces every block of README.md between
+``render`` replaces every block of README.md and docs/verdicts.md between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` with what the
 renderer NAME makes of the committed tables (``make findings``); ``check`` does
 the same in memory and fails, with a diff, when the README differs
@@ -44,6 +44,8 @@ from qhnet.io import atomic_path  # noqa: E402
 FINDINGS = REPO / "docs" / "findings"
 BENCHMARKS = REPO / "docs" / "benchmarks"
 README = REPO / "README.md"
+#: The documents whose generated blocks are rendered and checked.
+DOCS = (README, REPO / "docs" / "verdicts.md")
 
 #: Tables a snapshot copies from RESULTS/tables into docs/findings (when present).
 SNAPSHOT_TABLES = ("claims.csv", "variance.csv", "landscape.csv", "noise.csv", "hit_rates.csv")
@@ -75,8 +77,29 @@ def render_provenance() -> str:
     )
 
 
+def render_calibration() -> str:
+    """The verdict rules' error rates on simulated worlds (scripts/tools/calibrate.py)."""
+    t = pd.read_csv(BENCHMARKS / "calibration.csv", keep_default_na=False, na_values=[""])
+    head = "| test | world | truth | true effect | supported | refuted | cannot tell |"
+    lines = [head, "|---|---|---|---:|---:|---:|---:|"]
+    for r in t.itertuples():
+        cells = [
+            f"{getattr(r, k):.3f} ± {t.at[r.Index, f'{k} mc_se']:.3f}"
+            for k in ("supported", "refuted")
+        ]
+        cells.append(f"{t.at[r.Index, 'cannot tell']:.3f}")
+        lines.append(
+            f"| {r.test} | {r.kind} | {r.truth} | {r.effect:g} | " + " | ".join(cells) + " |"
+        )
+    w, n = int(t["worlds"].iloc[0]), int(t["n"].iloc[0])
+    return (
+        f"{w} simulated worlds per row, {n} seed pairs each, α = 0.05 (rate ± its Monte Carlo "
+        "standard error):\n\n" + "\n".join(lines) + "\n"
+    )
+
+
 def render_claims() -> str:
-    from qhnet.analysis.report import claims_markdown
+    from qhnet.analysis.claims import claims_markdown
 
     claims = pd.read_csv(FINDINGS / "claims.csv")
     return claims_markdown(claims)
@@ -118,6 +141,7 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "provenance": render_provenance,
     "claims": render_claims,
     "hardware": render_hardware,
+    "calibration": render_calibration,
 }
 
 
@@ -140,29 +164,35 @@ def rendered(text: str) -> str:
 
 
 def cmd_render(_) -> int:
-    text = README.read_text()
-    new = rendered(text)
-    if new != text:
-        with atomic_path(README) as tmp:
-            tmp.write_text(new)
-        print(f"rewrote the generated blocks of {README.name}")
-    else:
-        print(f"{README.name} is up to date")
+    for doc in DOCS:
+        text = doc.read_text()
+        new = rendered(text)
+        if new != text:
+            with atomic_path(doc) as tmp:
+                tmp.write_text(new)
+            print(f"rewrote the generated blocks of {doc.relative_to(REPO)}")
+        else:
+            print(f"{doc.relative_to(REPO)} is up to date")
     return 0
 
 
 def cmd_check(_) -> int:
-    text = README.read_text()
-    new = rendered(text)
-    if new == text:
-        print(f"{README.name}: every generated block matches the committed tables")
-        return 0
-    diff = difflib.unified_diff(
-        text.splitlines(True), new.splitlines(True), "README.md", "README.md (rendered)"
-    )
-    sys.stdout.writelines(diff)
-    print("\nREADME.md differs from the committed tables: run `make findings`", file=sys.stderr)
-    return 1
+    bad = 0
+    for doc in DOCS:
+        name = str(doc.relative_to(REPO))
+        text = doc.read_text()
+        new = rendered(text)
+        if new == text:
+            print(f"{name}: every generated block matches the committed tables")
+            continue
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                text.splitlines(True), new.splitlines(True), name, f"{name} (rendered)"
+            )
+        )
+        print(f"\n{name} differs from the committed tables: run `make findings`", file=sys.stderr)
+        bad = 1
+    return bad
 
 
 def _git(*args: str) -> str:

@@ -257,6 +257,14 @@ def get_noise_arg(wildcards, input):
     return f"--noise {input.noise}" if "noise" in input.keys() else ""
 
 
+def get_verdict_args(wildcards):
+    """The verdicts' level, margins and minimum pairs from config ``analysis``."""
+    keys = ("alpha", "accuracy_margin", "std_margin", "rate_margin", "roughness_margin")
+    keys += ("nats", "min_pairs")
+    a = config["analysis"]
+    return " ".join(f"--{k.replace('_', '-')} {a[k]}" for k in keys)
+
+
 def get_hit_rates_arg(wildcards, input):
     """``--hit-rates PATH`` when the trainability study is enabled."""
     return f"--hit-rates {input.hit_rates}" if "hit_rates" in input.keys() else ""

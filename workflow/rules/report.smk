@@ -33,11 +33,10 @@ rule figures:
 
 
 rule claims:
-    """Decide each of the paper's claims (supported / refuted / cannot tell) with its numbers."""
+    """Decide each of the paper's claims (supported / refuted / cannot tell) as typed records."""
     input:
         **optional_tables(),
         runs=rules.aggregate.output.runs,
-        variance=rules.aggregate.output.variance,
         landscape=rules.landscape_table.output[0],
     output:
         report(
@@ -53,13 +52,11 @@ rule claims:
     params:
         step=step("claims"),
         noise=get_noise_arg,
-        n_boot=config["analysis"]["n_boot"],
-        seed=config["analysis"]["seed"],
+        settings=get_verdict_args,
         optimizer=TRAINING["optimizer"],
     shell:
-        "{params.step} --runs {input.runs} --variance {input.variance} "
-        "--landscape {input.landscape} {params.noise} --n-boot {params.n_boot} "
-        "--seed {params.seed} --optimizer {params.optimizer} --out {output} > {log} 2>&1"
+        "{params.step} --runs {input.runs} --landscape {input.landscape} {params.noise} "
+        "--optimizer {params.optimizer} {params.settings} --out {output} > {log} 2>&1"
 
 
 rule notebook:

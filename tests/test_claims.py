@@ -1,0 +1,146 @@
+"""The claims as typed records: each rule on worlds whose truth is known by construction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_stats import make_runs
+
+from qhnet.analysis import stats
+from qhnet.analysis.claims import RULES, TEXT, Settings, claim1, claim4b, claims
+from qhnet.analysis.verdicts import RECORD_FIELDS
+
+S = Settings()
+
+
+def overall(t: pd.DataFrame, claim: str) -> str:
+    return t[(t["claim"] == claim) & (t["level"] == "claim")]["verdict"].item()
+
+
+def paired_runs(rng, n_seeds, arms, datasets=("gaussian", "moons", "ring"), shared=0.5):
+    """Runs whose arms share a per-seed effect (the shared initial angles).
+
+    ``arms``: arm name → (objective, λ, mean, std); MLE is the arm named "mle".
+    """
+    rows = []
+    for d in datasets:
+        z = rng.normal(0, 1, n_seeds)  # the seed's own luck, shared by every arm
+        for arm, (obj, lam, mean, sd) in arms.items():
+            e = math.sqrt(shared) * z + math.sqrt(1 - shared) * rng.normal(0, 1, n_seeds)
+            acc = mean + sd * e
+            for s in range(n_seeds):
+                rows.append({"dataset": d, "objective": obj, "mode": "exact", "arm": arm,
+                             "lam": lam, "h": math.nan, "h_label": "", "layers": 1, "seed": s,
+                             "entropy_frac": 0.3, "mode_constant": False,
+                             stats.PRIMARY_METRIC: acc[s]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_records_have_the_fixed_fields_and_every_claim(tmp_path):
+    runs = make_runs(n_seeds=10)
+    t = claims(runs)
+    assert list(t.columns) == ["claim", "text", *RECORD_FIELDS[1:]]
+    assert set(t["verdict"]) <= {"supported", "refuted", "cannot tell"}
+    assert set(t["level"]) == {"comparison", "dataset", "claim"}
+    tops = t[t["level"] == "claim"]
+    assert list(tops["claim"]) == ["1", "2", "3", "4a", "4b", "5", "6", "sampled"]
+    assert (tops["dataset"] == "all").all()
+    for r in t.itertuples():  # the rule is written once, and every row carries it
+        assert r.rule == RULES[r.claim] and r.text == TEXT[r.claim]
+    # the same input gives the same table
+    pd.testing.assert_frame_equal(t, claims(runs))
+    t.to_csv(tmp_path / "c.csv", index=False)
+    back = pd.read_csv(tmp_path / "c.csv")
+    assert list(back.columns) == list(t.columns)
+
+
+def test_claim1_supported_refuted_and_collapsed():
+    rng = np.random.default_rng(0)
+    lower = {"mle": ("mle", math.nan, 0.8, 0.08), "elbo_lam1": ("elbo", 1.0, 0.8, 0.02)}
+    t = pd.DataFrame(claim1(paired_runs(rng, 20, lower), S))
+    assert overall(t, "1") == "supported"
+    higher = {"mle": ("mle", math.nan, 0.8, 0.03), "elbo_lam1": ("elbo", 1.0, 0.8, 0.09)}
+    assert overall(pd.DataFrame(claim1(paired_runs(rng, 20, higher), S)), "1") == "refuted"
+    # a spread shrunk by collapse to chance never counts
+    runs = paired_runs(rng, 20, {"mle": ("mle", math.nan, 0.8, 0.08),
+                                 "elbo_lam1000": ("elbo", 1000.0, 0.5, 0.001)})  # fmt: skip
+    t = pd.DataFrame(claim1(runs, S))
+    row = t[t["level"] == "comparison"].iloc[0]
+    assert row["p_support"] < 1e-6 and row["verdict"] == "cannot tell"
+    assert "not counted: collapsed" in row["note"]
+    assert overall(t, "1") == "cannot tell"
+    few = paired_runs(rng, 4, lower)
+    assert overall(pd.DataFrame(claim1(few, S)), "1") == "cannot tell"
+
+
+def test_claim1_identical_arms_are_refuted():
+    """ELBO ending on MLE's network on every seed: no reduction, and the pairs show it."""
+    rng = np.random.default_rng(1)
+    runs = paired_runs(rng, 20, {"mle": ("mle", math.nan, 0.8, 0.05),
+                                 "elbo_lam1": ("elbo", 1.0, 0.8, 0.05)}, shared=1.0)  # fmt: skip
+    # identical pairs: no reduction of the spread, shown to be below the margin
+    t = pd.DataFrame(claim1(runs, S))
+    assert overall(t, "1") == "refuted"
+
+
+def _calibrate(world, n_worlds):
+    rng = np.random.default_rng(7)
+    return [overall(pd.DataFrame(claim1(world(rng), S)), "1") for _ in range(n_worlds)]
+
+
+def test_claim1_calibrated_in_null_and_effect_worlds():
+    """≥ 200 worlds through claim1 itself: 4 ELBO λ, 20 seeds, 3 datasets."""
+    n = 200
+
+    def null(rng):
+        arms = {"mle": ("mle", math.nan, 0.8, 0.05)}
+        arms |= {f"elbo_lam{lam:g}": ("elbo", lam, 0.8, 0.05) for lam in (0.1, 1, 10, 100)}
+        return paired_runs(rng, 20, arms)
+
+    def effect(rng):  # the claim true at the margin's edge on every dataset: one λ at 0.9×
+        arms = {"mle": ("mle", math.nan, 0.8, 0.05), "elbo_lam1": ("elbo", 1.0, 0.8, 0.045)}
+        arms |= {f"elbo_lam{lam:g}": ("elbo", lam, 0.8, 0.05) for lam in (0.1, 10, 100)}
+        return paired_runs(rng, 20, arms)
+
+    v_null = np.array(_calibrate(null, n))
+    v_eff = np.array(_calibrate(effect, n))
+    se = math.sqrt(0.05 * 0.95 / n)
+    assert np.mean(v_null == "supported") <= 0.05 + 2 * se
+    assert np.mean(v_eff == "refuted") <= 0.05 + 2 * se
+
+
+def test_claim4b_and_claim3_directions():
+    rng = np.random.default_rng(2)
+    arms = {"mle": ("mle", math.nan, 0.8, 0.05), "elbo_lam1": ("elbo", 1.0, 0.85, 0.03),
+            "elbo_lam1000": ("elbo", 1000.0, 0.6, 0.03)}  # fmt: skip
+    t = pd.DataFrame(claim4b(paired_runs(rng, 20, arms), S))
+    assert overall(t, "4b") == "supported"
+    arms["elbo_lam1000"] = ("elbo", 1000.0, 0.85, 0.03)
+    runs = paired_runs(rng, 20, arms, shared=0.95)
+    assert overall(pd.DataFrame(claim4b(runs, S)), "4b") == "refuted"
+
+
+def test_claims_refuse_a_pool_of_optimizers():
+    runs = make_runs(n_seeds=6)
+    both = pd.concat([runs.assign(optimizer="adam"), runs.assign(optimizer="lbfgs")])
+    with pytest.raises(ValueError, match="several optimizers"):
+        claims(both)
+    with pytest.raises(ValueError, match="'sgd' has no runs"):
+        stats.runs_of_optimizer(both, "sgd")
+    exact = runs[runs["mode"] == "exact"]
+    other = exact.assign(optimizer="lbfgs", acc_test_expected=0.5)
+    pooled = pd.concat([runs.assign(optimizer="adam"), other])
+    pd.testing.assert_frame_equal(
+        claims(runs.assign(optimizer="adam")), claims(pooled, optimizer="adam")
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("alpha", 0.0), ("alpha", 0.7), ("accuracy_margin", -0.1), ("min_pairs", 2)]
+)
+def test_bad_settings_name_the_key(key, value):
+    with pytest.raises(ValueError, match=f"analysis.{key}"):
+        Settings(**{key: value})
