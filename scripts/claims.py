@@ -11,7 +11,9 @@ from qhnet.training.optimisers import OPTIMIZERS
 def main(argv=None):
     ap = StepParser(__doc__)
     ap.add_argument("--runs", required=True, type=existing_file, help="runs.parquet")
-    ap.add_argument("--landscape", required=True, type=existing_file, help="landscape.csv")
+    ap.add_argument(
+        "--roughness", required=True, type=existing_file, help="roughness.csv (claim 2)"
+    )
     ap.add_argument("--noise", type=existing_file, help="noise.csv (when the study ran)")
     ap.add_argument(
         "--optimizer",
@@ -57,7 +59,7 @@ def main(argv=None):
     )
     noise = pd.read_csv(a.noise) if a.noise else None
     table = claims(
-        pd.read_parquet(a.runs), pd.read_csv(a.landscape), noise, settings, optimizer=a.optimizer
+        pd.read_parquet(a.runs), pd.read_csv(a.roughness), noise, settings, optimizer=a.optimizer
     )
     write_frame(table, a.out)
     top = table[table["level"] != "comparison"]

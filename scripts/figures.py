@@ -23,6 +23,9 @@ def main(argv=None):
     ap.add_argument(
         "--landscapes", nargs="+", required=True, type=existing_file, help="landscape .npz files"
     )
+    ap.add_argument(
+        "--roughness", required=True, type=existing_file, help="roughness.csv (claim 2)"
+    )
     ap.add_argument("--noise", type=existing_file, help="noise.csv (when the study ran)")
     ap.add_argument(
         "--hit-rates", type=existing_file, help="hit_rates.csv (when the trainability study ran)"
@@ -44,6 +47,7 @@ def main(argv=None):
         "runs": pd.read_parquet(a.runs),
         "trajectories": pd.read_parquet(a.trajectories),
         "landscapes": a.landscapes,
+        "roughness": pd.read_csv(a.roughness),
         "noise": pd.read_csv(a.noise) if a.noise else None,
         "hit_rates": pd.read_csv(a.hit_rates) if a.hit_rates else None,
     }

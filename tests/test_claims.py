@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from test_stats import make_runs
+from test_stats import make_roughness, make_runs
 
 from qhnet.analysis import stats
-from qhnet.analysis.claims import RULES, TEXT, Settings, claim1, claim4b, claims
+from qhnet.analysis.claims import RULES, TEXT, Settings, claim1, claim2, claim4b, claims
 from qhnet.analysis.verdicts import RECORD_FIELDS
 
 S = Settings()
@@ -144,3 +144,16 @@ def test_claims_refuse_a_pool_of_optimizers():
 def test_bad_settings_name_the_key(key, value):
     with pytest.raises(ValueError, match=f"analysis.{key}"):
         Settings(**{key: value})
+
+
+def test_claim2_paired_over_slices():
+    t = pd.DataFrame(claim2(make_roughness(smoother=0.6), S))
+    assert overall(t, "2") == "supported"
+    comp = t[(t["level"] == "comparison") & t["comparison"].str.startswith("ELBO")]
+    assert len(comp) == 3 * 2  # datasets x centres
+    assert (comp["n_pairs"] == 20).all() and (comp["estimate"] < 0.7).all()
+    assert overall(pd.DataFrame(claim2(make_roughness(smoother=1.0), S)), "2") == "refuted"
+    # a single slice per dataset has no error bar: no verdict
+    one = make_roughness(seeds=1, directions=1)
+    assert overall(pd.DataFrame(claim2(one, S)), "2") == "cannot tell"
+    assert overall(pd.DataFrame(claim2(None, S)), "2") == "cannot tell"

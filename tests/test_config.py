@@ -61,6 +61,16 @@ BAD = [
     ("negative seed", _set(["seeds"], [0, -1]), "-1"),
     ("landscape lambda not trained", _set(["landscape", "elbo_lam"], 3), "landscape.elbo_lam"),
     ("landscape seed not trained", _set(["landscape", "seed"], 99), "landscape.seed"),
+    (
+        "roughness seed not trained",
+        _set(["landscape", "roughness", "seeds"], [0, 99]),
+        "landscape.roughness.seeds",
+    ),
+    (
+        "roughness lambda not trained",
+        _set(["landscape", "roughness", "elbo_lams"], [1, 7]),
+        "landscape.roughness.elbo_lams",
+    ),
     ("duplicate seeds", _set(["seeds"], [1, 1]), "seeds"),
     ("unknown device", _set(["device"], {"name": "ibm_cloud"}), "ibm_cloud"),
     (

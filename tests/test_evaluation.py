@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from qhnet.analysis.evaluation import evaluate
-from qhnet.experiments.landscape import landscape, roughness, strict_local_minima
+from qhnet.experiments.landscape import landscape, roughness, roughness_study, strict_local_minima
 from qhnet.model.binn import enumerate_tables, global_optimum, predictive_matrix
 from qhnet.model.datasets import make_dataset
 
@@ -93,3 +93,44 @@ def test_landscape_bad_args(small, kw, match):
     _, table = small
     with pytest.raises(ValueError, match=match):
         landscape(np.zeros((1, table.n)), table.ll_train, **kw)
+
+
+def test_roughness_study_pairs_slices_on_shared_directions(small):
+    _, table = small
+    rng = np.random.default_rng(3)
+    thetas = {
+        (arm, s): rng.uniform(0, 2 * np.pi, (1, table.n))
+        for arm in ("mle", "elbo_lam1")
+        for s in (0, 1)
+    }
+    arms = [
+        {"arm": "mle", "objective": "mle", "lam": None, "h": None},
+        {"arm": "elbo_lam1", "objective": "elbo", "lam": 1.0, "h": None},
+    ]
+    rows = roughness_study(
+        thetas, arms, table.ll_train, seeds=[0, 1], directions=3, span=0.5, resolution=5
+    )
+    assert len(rows) == 2 * 3 * 2 * 2  # seeds x directions x arms x centres
+    by = {(r["seed"], r["direction"], r["centre"], r["arm"]): r for r in rows}
+    # MLE's own slice and its slice at MLE's centre are one slice
+    for s in (0, 1):
+        for k in range(3):
+            a, b = by[(s, k, "own", "mle")], by[(s, k, "mle", "mle")]
+            assert a["rel_mean_abs_laplacian"] == b["rel_mean_abs_laplacian"]
+    # the slice of direction k of seed s is the one landscape() draws with seed 1000 s + k
+    one = landscape(
+        thetas[("elbo_lam1", 1)],
+        table.ll_train,
+        "elbo",
+        lam=1.0,
+        span=0.5,
+        resolution=5,
+        seed=1000 + 2,
+    )
+    assert by[(1, 2, "own", "elbo_lam1")]["mean_abs_laplacian"] == pytest.approx(
+        one["mean_abs_laplacian"]
+    )
+    with pytest.raises(ValueError, match="MLE's angles for seed 5"):
+        roughness_study(
+            thetas, arms, table.ll_train, seeds=[5], directions=1, span=0.5, resolution=5
+        )

@@ -88,6 +88,7 @@ FIGURES = {
     "accuracy_vs_lambda",
     "selbo_bandwidth",
     "landscapes",
+    "roughness",
     "training_curves",
     "sampled_vs_exact",
     "noise",
@@ -117,7 +118,7 @@ def test_claims_table_is_what_the_tables_give(tiny_run):
     assert set(runs["optimizer"]) == {"adam", "lbfgs"}  # claims use one, never both pooled
     optimizer = yaml.safe_load((REPO / "config/test.yaml").read_text())["training"]["optimizer"]
     again = compute_claims(
-        runs, pd.read_csv(t / "landscape.csv"), pd.read_csv(t / "noise.csv"), optimizer=optimizer
+        runs, pd.read_csv(t / "roughness.csv"), pd.read_csv(t / "noise.csv"), optimizer=optimizer
     )
     pd.testing.assert_frame_equal(
         claims.fillna("").astype(str), again.fillna("").astype(str), check_exact=True

@@ -160,6 +160,7 @@ def test_notebook_parameters_default_to_results():
         "landscape_dir",
         "noise_path",
         "claims_path",
+        "roughness_path",
     }
     assert all(v.startswith("../results/") for v in paths.values())
 
@@ -173,7 +174,7 @@ def test_notebook_executes_and_renders(tmp_path):
     # the notebook renders the pipeline's claims.csv and never recomputes it
     want = claims(
         stats.load_table(paths["runs_path"]),
-        stats.load_table(paths["landscape_path"]),
+        stats.load_table(paths["roughness_path"]),
         stats.load_table(paths["noise_path"]),
     )
     Path(paths["claims_path"]).parent.mkdir(parents=True, exist_ok=True)
@@ -202,11 +203,12 @@ def test_notebook_executes_and_renders(tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 7  # every figure, including sampled-vs-exact and noise
+    assert len(images) == 8  # every figure, including roughness, sampled-vs-exact and noise
     assert Path(paths["claims_path"]).read_bytes() == before  # read, never written
     html = (tmp_path / "report.html").read_text()
     assert "Verdicts" in html and "supported" in html and "<img" in html
     assert "show_claim(" not in html  # --no-input: no code
     # every record of claims.csv is rendered: each comparison's text is in the report
+    shown = html_lib.unescape(html)
     for text in want["comparison"]:
-        assert html_lib.escape(text) in html, text
+        assert text in shown, text

@@ -177,6 +177,40 @@ def make_landscape(path: Path, dataset: str, res: int = 9, rough: float = 0.3) -
     return rows
 
 
+def make_roughness(datasets=DATASETS, seeds=5, directions=4, smoother=0.7, seed=0) -> pd.DataFrame:
+    """A roughness-study table: ELBO slices ``smoother``× MLE's on the same directions."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in datasets:
+        for s in range(seeds):
+            for k in range(directions):
+                base = rng.lognormal(0, 0.3)
+                for centre in ("own", "mle"):
+                    for arm, obj, lam, f in (
+                        ("mle", "mle", math.nan, 1.0),
+                        ("elbo_lam1", "elbo", 1.0, smoother),
+                        ("selbo_lam10_hn4", "selbo", 10.0, 1.0),
+                    ):
+                        rough = base * f * rng.lognormal(0, 0.05) if obj != "mle" else base
+                        rows.append(
+                            {
+                                "dataset": d,
+                                "arm": arm,
+                                "objective": obj,
+                                "lam": lam,
+                                "h": 3.5 if obj == "selbo" else math.nan,
+                                "seed": s,
+                                "direction": k,
+                                "centre": centre,
+                                "n_local_minima": 1,
+                                "mean_abs_laplacian": rough,
+                                "rel_mean_abs_laplacian": rough,
+                                "loss_range": 1.0,
+                            }
+                        )
+    return pd.DataFrame(rows)
+
+
 def make_noise(runs: pd.DataFrame, n_seeds: int = 6, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
@@ -213,7 +247,9 @@ def make_results_dir(root: Path, n_seeds: int = 6, noise: bool = True) -> dict[s
         "landscape_dir": land,
         "noise_path": tables / "noise.csv",
         "claims_path": tables / "claims.csv",
+        "roughness_path": tables / "roughness.csv",
     }
+    make_roughness().to_csv(paths["roughness_path"], index=False)
     runs.to_parquet(paths["runs_path"], index=False)
     stats.variance_table(runs, n_boot=200).to_csv(paths["variance_path"], index=False)
     make_trajectories(runs).to_parquet(paths["trajectories_path"], index=False)

@@ -14,7 +14,12 @@ from snakemake.settings.types import DeploymentMethod
 
 sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
 
-from qhnet.experiments.config import ConfigError, check_config, describe_hardware_plan
+from qhnet.experiments.config import (
+    ConfigError,
+    check_config,
+    describe_hardware_plan,
+    roughness_seeds,
+)
 from qhnet.experiments.sweep import (
     dataset_hidden,
     dataset_qubits,
@@ -81,6 +86,17 @@ LANDSCAPE_ARMS = landscape_arms(
     list(ARMS.values()), config["objectives"], config["landscape"], N_QUBITS
 )
 
+ROUGHNESS = config["landscape"]["roughness"]
+ROUGHNESS_SEEDS = roughness_seeds(config)
+# MLE, ELBO at each λ of landscape.roughness.elbo_lams, and the landscape's SELBO arm
+ROUGHNESS_ARMS = [a for a in LANDSCAPE_ARMS if a.objective == "mle"]
+ROUGHNESS_ARMS += [
+    a
+    for a in ARMS.values()
+    if a.objective == "elbo" and a.lam in [float(x) for x in ROUGHNESS["elbo_lams"]]
+]
+ROUGHNESS_ARMS += [a for a in LANDSCAPE_ARMS if a.objective == "selbo"]
+
 TB_SEEDS = " ".join(map(str, TRAINABILITY["seeds"]))
 
 # The report's figures: the one list (scripts/figures.py draws each by name).
@@ -89,6 +105,7 @@ FIGURES = [
     "accuracy_vs_lambda",
     "selbo_bandwidth",
     "landscapes",
+    "roughness",
     "training_curves",
 ]
 if SAMPLED_ARMS:
@@ -203,6 +220,17 @@ def get_landscape_metrics(wildcards):
     ]
 
 
+def get_roughness_metrics(wildcards):
+    """Metrics of the batches holding the roughness seeds, for each arm sliced."""
+    batches = sorted({SEED_BATCH[s] for s in ROUGHNESS_SEEDS})
+    opt = TRAINING["optimizer"]
+    return [
+        res(f"runs/{wildcards.dataset}/{opt}/{a.arm}/{b}.metrics.parquet")
+        for a in ROUGHNESS_ARMS
+        for b in batches
+    ]
+
+
 def get_noise_metrics(wildcards):
     """Metrics of every batch of the arms the noise study samples on noisy backends."""
     opt = TRAINING["optimizer"]
@@ -240,6 +268,7 @@ def all_outputs():
         res("tables/runs.parquet"),
         res("tables/variance.csv"),
         res("tables/landscape.csv"),
+        res("tables/roughness.csv"),
         res("tables/claims.csv"),
         *optional_tables().values(),
         *[res(f"figures/{f}.png") for f in FIGURES],

@@ -5,6 +5,7 @@ rule figures:
         runs=rules.aggregate.output.runs,
         trajectories=rules.aggregate.output.trajectories,
         landscapes=expand(rules.landscape.output.npz, dataset=DATASETS),
+        roughness=rules.roughness_table.output[0],
     output:
         **{
             f: report(
@@ -28,7 +29,8 @@ rule figures:
         hit_rates=get_hit_rates_arg,
     shell:
         "{params.step} --runs {input.runs} --trajectories {input.trajectories} "
-        "--landscapes {input.landscapes} {params.noise} {params.hit_rates} "
+        "--landscapes {input.landscapes} --roughness {input.roughness} {params.noise} "
+        "{params.hit_rates} "
         "{params.figures} > {log} 2>&1"
 
 
@@ -37,7 +39,7 @@ rule claims:
     input:
         **optional_tables(),
         runs=rules.aggregate.output.runs,
-        landscape=rules.landscape_table.output[0],
+        roughness=rules.roughness_table.output[0],
     output:
         report(
             res("tables/claims.csv"), caption="../report/claims.rst", category="Tables"
@@ -55,7 +57,7 @@ rule claims:
         settings=get_verdict_args,
         optimizer=TRAINING["optimizer"],
     shell:
-        "{params.step} --runs {input.runs} --landscape {input.landscape} {params.noise} "
+        "{params.step} --runs {input.runs} --roughness {input.roughness} {params.noise} "
         "--optimizer {params.optimizer} {params.settings} --out {output} > {log} 2>&1"
 
 
@@ -67,6 +69,7 @@ rule notebook:
         variance=rules.aggregate.output.variance,
         trajectories=rules.aggregate.output.trajectories,
         landscape=rules.landscape_table.output[0],
+        roughness=rules.roughness_table.output[0],
         claims=rules.claims.output[0],
         landscapes=expand(rules.landscape.output.npz, dataset=DATASETS),
         notebook="notebooks/report.ipynb",
@@ -97,7 +100,8 @@ rule notebook:
         "--executed {output.executed} --html {output.html} "
         "-p runs_path {input.runs} -p variance_path {input.variance} "
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
-        "-p claims_path {input.claims} -p landscape_dir {params.landscape_dir} "
+        "-p roughness_path {input.roughness} -p claims_path {input.claims} "
+        "-p landscape_dir {params.landscape_dir} "
         "{params.noise} -p n_boot {params.n_boot} -p seed {params.seed} "
         "-p optimizer {params.optimizer} "
         "> {log} 2>&1"

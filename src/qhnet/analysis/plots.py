@@ -625,11 +625,59 @@ def fig_hit_rates(hit_rates: pd.DataFrame | None) -> Figure:
 
 #: Every figure the report can show, by the name the workflow gives it, and what
 #: it is drawn from (``tables`` keys: runs, trajectories, landscapes, noise, hit_rates).
+@_styled
+def fig_roughness(roughness_df: pd.DataFrame | None) -> Figure:
+    """Distribution of the roughness ratio to MLE over (seed, direction) pairs (claim 2).
+
+    One panel per dataset; each ELBO λ (and SELBO) at the two centres: its own trained
+    angles and MLE's. Below 1 (dashed) the slice is smoother than MLE's along the same
+    directions. The verdict's paired test is in claims.csv.
+    """
+    if roughness_df is None or roughness_df.empty:
+        return _placeholder("no roughness table")
+    df = stats.normalise(roughness_df)
+    on = ["dataset", "seed", "direction", "centre"]
+    mle = df[df["objective"] == "mle"].set_index(on)["rel_mean_abs_laplacian"]
+    other = df[df["objective"] != "mle"].copy()
+    ref = mle.reindex(pd.MultiIndex.from_frame(other[on])).to_numpy()
+    other["ratio"] = other["rel_mean_abs_laplacian"].to_numpy() / ref
+    other["config"] = [
+        config_label(o, lam) for o, lam in zip(other["objective"], other["lam"], strict=True)
+    ]
+    other["centre"] = other["centre"].map({"own": "own angles", "mle": "MLE's angles"})
+    order = list(dict.fromkeys(other.sort_values(["objective", "lam"])["config"]))
+    datasets = _datasets(other)
+    fig, axes = _figure(1, len(datasets), max(4.0, 0.9 * len(order) + 1.5), 3.4, sharey=True)
+    for ax, d in zip(axes[0], datasets, strict=True):
+        sub = other[other["dataset"] == d]
+        sns.boxplot(
+            data=sub,
+            x="config",
+            y="ratio",
+            hue="centre",
+            order=order,
+            ax=ax,
+            fliersize=2,
+            linewidth=0.8,
+        )
+        ax.axhline(1.0, ls="--", color="k", lw=0.8)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(mpl.ticker.FormatStrFormatter("%g"))
+        n_slices = len(sub[["seed", "direction"]].drop_duplicates())
+        ax.set_title(f"{d}: roughness / MLE's ({n_slices} slices)")
+        ax.set_xlabel("")
+        ax.set_ylabel("relative |Laplacian| ratio to MLE")
+        ax.tick_params(axis="x", rotation=30)
+    return fig
+
+
 FIGURES = {
     "accuracy_distributions": lambda t: fig_accuracy_distributions(t["runs"]),
     "accuracy_vs_lambda": lambda t: fig_accuracy_vs_lambda(t["runs"]),
     "selbo_bandwidth": lambda t: fig_selbo_bandwidth(t["runs"]),
     "landscapes": lambda t: fig_landscapes(t["landscapes"]),
+    "roughness": lambda t: fig_roughness(t.get("roughness")),
     "training_curves": lambda t: fig_training_curves(t["trajectories"]),
     "sampled_vs_exact": lambda t: fig_sampled_vs_exact(t["runs"]),
     "noise": lambda t: fig_noise(t["noise"]),

@@ -297,10 +297,28 @@ def describe_hardware_plan(config: dict) -> str | None:
     return None if plan is None else format_plan(plan)
 
 
+def roughness_seeds(config: dict) -> list[int]:
+    """The seeds of the roughness study: ``landscape.roughness.seeds``, else the first five."""
+    seeds = config["landscape"].get("roughness", {}).get("seeds")
+    return list(seeds) if seeds else list(config["seeds"][:5])
+
+
 def _check_landscape(config: dict, arms, n: int) -> None:
     ls = config["landscape"]
     if ls["seed"] not in config["seeds"]:
         _fail("landscape.seed", f"must be one of seeds {config['seeds']}; got {ls['seed']!r}")
+    rough = ls.get("roughness", {})
+    bad = [s for s in rough.get("seeds") or [] if s not in config["seeds"]]
+    if bad:
+        _fail("landscape.roughness.seeds", f"must be among seeds {config['seeds']}; got {bad}")
+    if "elbo" in config["objectives"]:
+        lams = [float(x) for x in config["lambdas"]]
+        bad = [x for x in rough.get("elbo_lams", []) if float(x) not in lams]
+        if bad:
+            _fail(
+                "landscape.roughness.elbo_lams",
+                f"must be among lambdas {config['lambdas']}; got {bad}",
+            )
     objectives = config["objectives"]
     if "elbo" in objectives and not any(
         a.objective == "elbo" and a.lam == float(ls["elbo_lam"]) for a in arms

@@ -122,3 +122,71 @@ def roughness(loss: np.ndarray, spacing: float = 1.0) -> dict:
         "rel_mean_abs_laplacian": mean_abs_lap / span if span > 0 else 0.0,
         "loss_range": span,
     }
+
+
+def roughness_study(
+    thetas: dict,
+    arms: list[dict],
+    ll,
+    *,
+    seeds,
+    directions: int,
+    span: float,
+    resolution: int,
+    direction_seed: int = 0,
+) -> list[dict]:
+    """Roughness of many slices, paired across objectives (docs/verdicts.md, claim 2).
+
+    For each seed and each of ``directions`` random direction pairs, every arm is
+    sliced along the *same* pair twice: centred on its own trained angles
+    (``centre = "own"``) and on MLE's angles for that seed (``centre = "mle"``;
+    for MLE both are one slice, reported under both centres). Direction pair k of
+    seed s is drawn with seed ``direction_seed + 1000·s + k``.
+
+    Parameters
+    ----------
+    thetas : dict
+        ``(arm name, seed) → angles`` of shape (layers, n); must hold "mle".
+    arms : list of dict
+        ``{"arm", "objective", "lam", "h"}`` for each arm to slice (MLE included).
+    ll : array
+        Train log-likelihood of every BiNN (the enumeration table's ``ll_train``).
+
+    Returns
+    -------
+    list of dict
+        One row per (seed, direction, centre, arm) with ``roughness``'s numbers.
+    """
+    directions = check_int(directions, "directions", minimum=1)
+    rows = []
+    for seed in seeds:
+        if ("mle", seed) not in thetas:
+            raise ValueError(f"thetas must hold MLE's angles for seed {seed}")
+        for k in range(directions):
+            dseed = int(direction_seed) + 1000 * int(seed) + k
+            for arm in arms:
+                own = thetas[(arm["arm"], seed)]
+                for centre, theta in (("own", own), ("mle", thetas[("mle", seed)])):
+                    out = landscape(
+                        theta,
+                        ll,
+                        arm["objective"],
+                        lam=arm["lam"],
+                        h=arm["h"],
+                        span=span,
+                        resolution=resolution,
+                        seed=dseed,
+                    )
+                    rows.append(
+                        {
+                            **{k2: arm[k2] for k2 in ("arm", "objective", "lam", "h")},
+                            "seed": int(seed),
+                            "direction": k,
+                            "centre": centre,
+                            **{k2: out[k2] for k2 in ROUGHNESS},
+                        }
+                    )
+    return rows
+
+
+ROUGHNESS = ("n_local_minima", "mean_abs_laplacian", "rel_mean_abs_laplacian", "loss_range")
