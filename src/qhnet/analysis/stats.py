@@ -16,7 +16,6 @@ entropy fraction H/(n ln 2), the mass on the optimum set and the stuck-seed coun
 from __future__ import annotations
 
 import math
-import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+
+from qhnet.experiments.sweep import parse_arm_name
 
 ACC_METRICS = ("acc_test_expected", "acc_test_mode", "acc_test_bma")
 PRIMARY_METRIC = "acc_test_expected"  # "final test accuracy": a BiNN drawn from q
@@ -48,11 +49,6 @@ GROUP_KEYS = (
     "h_label",
     "layers",
 )
-
-_ARM_RE = re.compile(
-    r"^(?P<objective>mle|elbo|selbo)(?:-(?P<mode>[a-z]+))?(?:_lam(?P<lam>[^_]+))?(?:_h(?P<h>.+))?$"
-)
-_H_SLUGS = {"sqrtn": "sqrt(n)", "n4": "n/4"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -90,17 +86,16 @@ def normalise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def parse_arm(arm: str) -> dict:
-    """Objective, mode, λ and h label from an arm name (qhnet.experiments.sweep.arm_name)."""
-    m = _ARM_RE.match(str(arm))
-    if not m:
+    """Objective, mode, λ (NaN if none) and h label of an arm name; objective None if unknown.
+
+    The lenient reader of :func:`qhnet.experiments.sweep.parse_arm_name` for tables
+    that may hold foreign names.
+    """
+    try:
+        p = parse_arm_name(arm)
+    except ValueError:
         return {"objective": None, "mode": "exact", "lam": math.nan, "h_label": ""}
-    h = m["h"] or ""
-    return {
-        "objective": m["objective"],
-        "mode": m["mode"] or "exact",
-        "lam": float(m["lam"]) if m["lam"] else math.nan,
-        "h_label": _H_SLUGS.get(h, h),
-    }
+    return {**p, "lam": math.nan if p["lam"] is None else p["lam"]}
 
 
 def runs_of_optimizer(df: pd.DataFrame, optimizer: str | None = None) -> pd.DataFrame:

@@ -69,6 +69,32 @@ def check_name_round_trip(value: float, key: str) -> None:
         )
 
 
+def parse_arm_name(name: str) -> dict:
+    """Objective, mode, λ and h label an arm name spells, without resolving h.
+
+    ``{"objective", "mode", "lam" (float or None), "h_label"}``; the label is
+    ``"sqrt(n)"``, ``"n/4"``, a number as written, or ``""``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not of the form of :func:`arm_name`.
+    """
+    m = _ARM_RE.match(str(name))
+    if m is None:
+        raise ValueError(
+            f"arm must be of the form mle, elbo_lam<λ>, selbo_lam<λ>_h<h> (h a number, "
+            f"sqrtn or n4; '-sampled' after the objective for sampled mode); got {name!r}"
+        )
+    h = m["h"] or ""
+    return {
+        "objective": m["objective"],
+        "mode": m["mode"] or "exact",
+        "lam": float(m["lam"]) if m["lam"] else None,
+        "h_label": {v: k for k, v in _SLUGS.items()}.get(h, h),
+    }
+
+
 def arm_from_name(name: str, n: int) -> Arm:
     """The arm an ``arm_name`` stands for (the inverse of :func:`arm_name`), at n qubits.
 
@@ -79,12 +105,8 @@ def arm_from_name(name: str, n: int) -> Arm:
         ``selbo_lam{λ}_h{h}`` (h a number, ``sqrtn`` or ``n4``), optionally with
         ``-sampled`` after the objective.
     """
+    parse_arm_name(name)
     m = _ARM_RE.match(str(name))
-    if m is None:
-        raise ValueError(
-            f"arm must be of the form mle, elbo_lam<λ>, selbo_lam<λ>_h<h> (h a number, "
-            f"sqrtn or n4; '-sampled' after the objective for sampled mode); got {name!r}"
-        )
     objective, mode = m["objective"], m["mode"] or "exact"
     need_lam, need_h = objective != "mle", objective == "selbo"
     if need_lam != (m["lam"] is not None) or need_h != (m["h"] is not None):
