@@ -14,6 +14,8 @@ rule aggregate:
         ),
     log:
         logs("aggregate.log"),
+    benchmark:
+        res("benchmarks/aggregate.tsv")
     conda:
         CONDA_ENV
     resources:

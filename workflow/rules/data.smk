@@ -4,6 +4,8 @@ rule dataset:
         res("datasets/{dataset}.parquet"),
     log:
         logs("dataset/{dataset}.log"),
+    benchmark:
+        res("benchmarks/dataset/{dataset}.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -29,6 +31,8 @@ rule enumerate_binns:
         res("enumeration/{dataset}.npz"),
     log:
         logs("enumerate_binns/{dataset}.log"),
+    benchmark:
+        res("benchmarks/enumerate_binns/{dataset}.tsv")
     conda:
         CONDA_ENV
     resources:

@@ -8,6 +8,8 @@ rule landscape:
         csv=res("landscape/{dataset}.csv"),
     log:
         logs("landscape/{dataset}.log"),
+    benchmark:
+        res("benchmarks/landscape/{dataset}.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -33,6 +35,8 @@ rule landscape_table:
         res("tables/landscape.csv"),
     log:
         logs("landscape_table.log"),
+    benchmark:
+        res("benchmarks/landscape_table.tsv")
     conda:
         CONDA_ENV
     params:
@@ -79,6 +83,8 @@ rule roughness_table:
         res("tables/roughness.csv"),
     log:
         logs("roughness_table.log"),
+    benchmark:
+        res("benchmarks/roughness_table.tsv")
     conda:
         CONDA_ENV
     params:

@@ -38,6 +38,8 @@ rule noise_table:
         ),
     log:
         logs("noise_table.log"),
+    benchmark:
+        res("benchmarks/noise_table.tsv")
     conda:
         CONDA_ENV
     params:

@@ -17,6 +17,8 @@ rule figures:
         },
     log:
         logs("figures.log"),
+    benchmark:
+        res("benchmarks/figures.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -46,6 +48,8 @@ rule claims:
         ),
     log:
         logs("claims.log"),
+    benchmark:
+        res("benchmarks/claims.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -82,6 +86,8 @@ rule notebook:
         ),
     log:
         logs("notebook.log"),
+    benchmark:
+        res("benchmarks/notebook.tsv")
     retries: 2
     conda:
         CONDA_ENV

@@ -148,6 +148,8 @@ rule hit_rates:
         ),
     log:
         logs("hit_rates.log"),
+    benchmark:
+        res("benchmarks/hit_rates.tsv")
     conda:
         CONDA_ENV
     params:
