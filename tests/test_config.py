@@ -5,7 +5,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import REPO, clean_env, snakemake
+from conftest import REPO, clean_env, make_workdir, snakemake
 
 from qhnet.experiments.sweep import arm_from_name, exact_arms, resolve_bandwidth, seed_batches
 
@@ -130,8 +130,42 @@ BAD = [
 ]
 
 
-@pytest.mark.pipeline
 @pytest.mark.parametrize(("case", "mutate", "needle"), BAD, ids=[b[0] for b in BAD])
+def test_bad_config_is_refused_by_the_check(tmp_path, case, mutate, needle):
+    """Every bad case: the stand-alone check (make check-config) names the key."""
+    workdir = make_workdir(tmp_path / "wd")
+    bad = _write(workdir, mutate)
+    tool = subprocess.run(
+        [sys.executable, str(REPO / "scripts/tools/check_config.py"), str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=clean_env(),
+    )
+    assert tool.returncode == 1 and needle in tool.stderr, tool.stderr
+
+
+# One case of each kind also through a real Snakemake run: the workflow calls the same
+# check (qhnet.experiments.config) before it builds the DAG.
+THROUGH_SNAKEMAKE = [
+    b
+    for b in BAD
+    if b[0]
+    in {
+        "unknown optimizer",
+        "negative seed",
+        "landscape seed not trained",
+        "noise runs above seeds",
+        "remote plan over the job cap",
+        "results is a file",
+    }
+]
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize(
+    ("case", "mutate", "needle"), THROUGH_SNAKEMAKE, ids=[b[0] for b in THROUGH_SNAKEMAKE]
+)
 def test_bad_config_fails_before_any_job(workdir, case, mutate, needle):
     """A real (not dry) run: if a check were missing, jobs would start and write results/."""
     bad = _write(workdir, mutate)
@@ -141,15 +175,6 @@ def test_bad_config_fails_before_any_job(workdir, case, mutate, needle):
     assert needle in text, text[-2000:]
     assert "Building DAG of jobs" not in text, text[-2000:]
     assert not (workdir / "results").exists()
-    # the stand-alone check (make check-config) gives the same message
-    tool = subprocess.run(
-        [sys.executable, str(REPO / "scripts/tools/check_config.py"), str(bad)],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=clean_env(),
-    )
-    assert tool.returncode == 1 and needle in tool.stderr, tool.stderr
 
 
 @pytest.mark.parametrize(
