@@ -48,7 +48,14 @@ README = REPO / "README.md"
 DOCS = (README, REPO / "docs" / "verdicts.md")
 
 #: Tables a snapshot copies from RESULTS/tables into docs/findings (when present).
-SNAPSHOT_TABLES = ("claims.csv", "variance.csv", "landscape.csv", "noise.csv", "hit_rates.csv")
+SNAPSHOT_TABLES = (
+    "claims.csv",
+    "variance.csv",
+    "landscape.csv",
+    "roughness.csv",
+    "noise.csv",
+    "hit_rates.csv",
+)
 
 BLOCK = re.compile(
     r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)",
