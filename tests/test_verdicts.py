@@ -70,16 +70,20 @@ def test_families_are_duals():
     sup = V.Evidence(0.1, 0.05, 0.15, 20, "t", 0.001, 0.9)
     ref = V.Evidence(0.0, -0.01, 0.01, 20, "t", 0.6, 0.001)
     unclear = V.Evidence(0.01, -0.02, 0.04, 20, "t", 0.2, 0.3)
-    assert V.decide(V.any_of([sup, ref, unclear]), ALPHA) == "supported"
-    assert V.decide(V.any_of([ref, ref]), ALPHA) == "refuted"
-    assert V.decide(V.any_of([ref, unclear]), ALPHA) == "cannot tell"
+    assert V.decide(V.any_of([sup, ref, unclear], ALPHA), ALPHA) == "supported"
+    assert V.decide(V.any_of([ref, ref], ALPHA), ALPHA) == "refuted"
+    assert V.decide(V.any_of([ref, unclear], ALPHA), ALPHA) == "cannot tell"
     assert V.decide(V.all_of([sup, sup]), ALPHA) == "supported"
     assert V.decide(V.all_of([sup, ref]), ALPHA) == "refuted"
     assert V.decide(V.all_of([sup, unclear]), ALPHA) == "cannot tell"
     # Holm: 20 members at p = 0.004 are not enough for "some member" (0.004 * 20 > alpha)
     weak = V.Evidence(0.1, 0.0, 0.2, 20, "t", 0.004, 0.9)
-    assert V.decide(V.any_of([weak] * 20), ALPHA) == "cannot tell"
-    assert V.decide(V.any_of([weak] * 5), ALPHA) == "supported"
+    assert V.decide(V.any_of([weak] * 20, ALPHA), ALPHA) == "cannot tell"
+    assert V.decide(V.any_of([weak] * 5, ALPHA), ALPHA) == "supported"
+    # a member significant but shown negligible lends the family no support
+    tiny = V.Evidence(1e-9, 1e-9, 1e-9, 20, "t", 1e-6, 1e-4)
+    assert V.decide(tiny, ALPHA) == "refuted"
+    assert V.decide(V.any_of([tiny, unclear], ALPHA), ALPHA) == "cannot tell"
 
 
 @pytest.fixture(scope="module")

@@ -185,7 +185,7 @@ class _Claim:
     def overall(self, members: list[Evidence], combine=all_of, note="") -> list[Record]:
         what = "some case" if combine is any_of else "every case"
         if members:
-            ev = combine(members)
+            ev = any_of(members, self.s.alpha) if combine is any_of else all_of(members)
         else:
             ev = no_evidence("no comparisons")
             note = note or "nothing to compare in these runs"
@@ -235,7 +235,7 @@ def claim1(runs: pd.DataFrame, s: Settings) -> list[Record]:
             if not why:
                 fam.append(ev)
         if fam:
-            members.append(c.add("dataset", d, "some eligible ELBO λ vs MLE", any_of(fam)))
+            members.append(c.add("dataset", d, "some eligible ELBO λ vs MLE", any_of(fam, s.alpha)))
         else:
             members.append(
                 c.add(
@@ -290,7 +290,9 @@ def claim2(roughness_df: pd.DataFrame | None, s: Settings) -> list[Record]:
                 if obj == "elbo":
                     fam.append(ev)
         if fam:
-            members.append(c.add("dataset", d, "some ELBO λ and centre vs MLE", any_of(fam)))
+            members.append(
+                c.add("dataset", d, "some ELBO λ and centre vs MLE", any_of(fam, s.alpha))
+            )
     return c.overall(members)
 
 
@@ -354,7 +356,8 @@ def claim4a(runs: pd.DataFrame, s: Settings) -> list[Record]:
             common = sorted(set(by_d[a]) & set(by_d[b]))
             for l1, l2 in itertools.permutations(common, 2):
                 ea, eb = ev_of(a, l1, l2), ev_of(b, l2, l1)
-                p = max(ea.p_support, eb.p_support)
+                negligible = any(e.p_refute < s.alpha for e in (ea, eb))
+                p = 1.0 if negligible else max(ea.p_support, eb.p_support)
                 est = min(ea.estimate, eb.estimate)
                 swaps.append((p, est, f"{a}: λ={_lam(l1)} > λ={_lam(l2)}; {b}: reverse"))
         # refute: one λ* within the margin of every λ on every dataset
@@ -416,7 +419,10 @@ def claim4b(runs: pd.DataFrame, s: Settings, lam_high: float = stats.LAM_HIGH) -
             if fam:
                 members.append(
                     c.add(
-                        "dataset", d, f"{obj.upper()}: some λ beats λ={_lam(lam_high)}", any_of(fam)
+                        "dataset",
+                        d,
+                        f"{obj.upper()}: some λ beats λ={_lam(lam_high)}",
+                        any_of(fam, s.alpha),
                     )
                 )
     return c.overall(members)
@@ -452,7 +458,7 @@ def claim5(runs: pd.DataFrame, s: Settings) -> list[Record]:
                     )
                 )
         if fam:
-            members.append(c.add("dataset", d, "some λ and pair of h", any_of(fam)))
+            members.append(c.add("dataset", d, "some λ and pair of h", any_of(fam, s.alpha)))
     return c.overall(members, combine=any_of)
 
 
@@ -492,7 +498,9 @@ def claim6(runs: pd.DataFrame, s: Settings) -> list[Record]:
                         )
                     )
         if fam:
-            members.append(c.add("dataset", d, "some objective, λ and rate vs MLE", any_of(fam)))
+            members.append(
+                c.add("dataset", d, "some objective, λ and rate vs MLE", any_of(fam, s.alpha))
+            )
     return c.overall(members)
 
 

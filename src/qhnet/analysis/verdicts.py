@@ -18,8 +18,9 @@ detectable effect at this n is reported). A real improvement shown to be smaller
 than δ is *refuted* (it does not matter at the stated margin).
 
 Families combine by duality: "some member improves" (:func:`any_of`) is supported
-when Holm's adjustment of the members' ``p_support`` leaves one below α and refuted
-when every member is refuted (an intersection-union test, no adjustment needed);
+when Holm's adjustment of the members' ``p_support`` leaves one below α (members
+shown negligible lend no support) and refuted when every member is refuted (an
+intersection-union test, no adjustment needed);
 "every member improves" (:func:`all_of`) is supported when every member is
 supported and refuted when Holm's adjustment of ``p_refute`` leaves one below α.
 Both error rates stay at α in both directions; ``tests/test_verdicts.py`` measures
@@ -159,12 +160,19 @@ def no_evidence(test: str, n_pairs: int = 0) -> Evidence:
     return Evidence(math.nan, math.nan, math.nan, n_pairs, test, math.nan, math.nan)
 
 
-def any_of(members: Sequence[Evidence], test: str = "") -> Evidence:
-    """ "Some member improves": Holm over the members' p_support; refuted only if all are."""
+def any_of(members: Sequence[Evidence], alpha: float, test: str = "") -> Evidence:
+    """Some member improves: Holm over the members' p_support; refuted only if all are.
+
+    A member whose improvement is shown smaller than the margin (its own
+    ``p_refute`` < α) lends no support: a real but negligible effect (two λ whose
+    accuracies differ by 1e-9 on every seed) must not carry the family. Dropping
+    such members only removes rejections, so the level of the support test holds.
+    """
     members = [m for m in members if np.isfinite(m.p_support) or np.isfinite(m.p_refute)]
     if not members:
         return no_evidence(test or "any of no comparisons")
-    ps = holm([m.p_support for m in members])
+    negligible = [bool(np.isfinite(m.p_refute) and m.p_refute < alpha) for m in members]
+    ps = holm([1.0 if neg else m.p_support for m, neg in zip(members, negligible, strict=True)])
     pr = np.array([m.p_refute for m in members], dtype=float)
     best = int(np.nanargmin(ps)) if np.isfinite(ps).any() else 0
     m = members[best]
