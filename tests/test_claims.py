@@ -157,3 +157,14 @@ def test_claim2_paired_over_slices():
     one = make_roughness(seeds=1, directions=1)
     assert overall(pd.DataFrame(claim2(one, S)), "2") == "cannot tell"
     assert overall(pd.DataFrame(claim2(None, S)), "2") == "cannot tell"
+
+
+def test_claims_markdown_renders_the_records_as_they_are():
+    from qhnet.analysis.claims import claims_markdown
+
+    t = claims(make_runs(n_seeds=10))
+    md = claims_markdown(t).splitlines()
+    top = t[t["level"] != "comparison"]
+    assert len(md) == 2 + len(top)
+    for line, r in zip(md[2:], top.itertuples(), strict=True):
+        assert line.startswith(f"| {r.claim} | {r.dataset} |") and f"**{r.verdict}**" in line
