@@ -304,9 +304,9 @@ def test_tiny_config_runs_through_slurm(both_runs, cluster):
     assert "localrule" not in text  # every job went to SLURM
     jobids = re.findall(r"submitted with SLURM jobid (\d+)", text)
     # prep group, 7 arms x 2 optimisers exact + 1 sampled training jobs, 4 trainability
-    # jobs (2 datasets x 2 optimisers) and their hit-rate table, landscape, roughness,
-    # summary group
-    assert len(jobids) == 24, text[-3000:]
+    # jobs (2 datasets x 2 optimisers) and their hit-rate table, the roughness study
+    # (claim 2), summary group
+    assert len(jobids) == 23, text[-3000:]
     assert text.count("Group job prep") == 1 and text.count("Group job summary") == 1
     # what sbatch was asked for, as SLURM recorded it (finished jobs stay MinJobAge=300 s)
     jobs = {}
@@ -335,7 +335,7 @@ def test_slurm_and_local_numbers_identical(both_runs):
     a, b = (pd.read_parquet(d / "results/tables/trajectories.parquet") for d in (s, loc))
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     tables = [p.name for p in (loc / "results/tables").glob("*.csv") if p.name != "runs.csv"]
-    assert {"landscape.csv", "variance.csv", "claims.csv"} <= set(tables)
+    assert {"roughness.csv", "variance.csv", "claims.csv"} <= set(tables)
     for t in tables:
         a, b = (pd.read_csv(d / "results/tables" / t) for d in (s, loc))
         timing = [c for c in a.columns if c.endswith("seconds")]  # measured, not computed
