@@ -135,7 +135,7 @@ def fig_accuracy_distributions(runs: pd.DataFrame, metric: str = stats.PRIMARY_M
 
     One row per dataset: MLE, ELBO at each λ and SELBO (h = n/4) at each λ, as box
     plus strip plots. Above each box: σ (std across seeds, ddof 1), and the honest
-    context — "collapsed" (shaded) when mean H > 0.9·n ln 2 and the stuck-seed count.
+    context — "collapsed" (shaded) when :func:`stats.context` flags it, and the stuck-seed count.
     """
     ex = stats.exact_runs(runs)
     sel = pd.concat(
