@@ -1,5 +1,7 @@
 """Decide each paper claim (supported / refuted / cannot tell) as typed records: claims.csv."""
 
+from dataclasses import fields
+
 import pandas as pd
 
 from qhnet.analysis.claims import Settings, claims
@@ -48,15 +50,7 @@ def main(argv=None):
     )
     ap.add_argument("--out", required=True, type=output_file, help="output: claims.csv")
     a = ap.parse_args(argv)
-    settings = Settings(
-        alpha=a.alpha,
-        accuracy_margin=a.accuracy_margin,
-        std_margin=a.std_margin,
-        rate_margin=a.rate_margin,
-        roughness_margin=a.roughness_margin,
-        nats=a.nats,
-        min_pairs=a.min_pairs,
-    )
+    settings = Settings(**{f.name: getattr(a, f.name) for f in fields(Settings)})
     noise = pd.read_csv(a.noise) if a.noise else None
     table = claims(
         pd.read_parquet(a.runs), pd.read_csv(a.roughness), noise, settings, optimizer=a.optimizer

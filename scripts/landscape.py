@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from qhnet.cli import StepParser, existing_file, integer, number, output_file
-from qhnet.experiments.landscape import landscape
+from qhnet.experiments.landscape import landscape, trained_angles
 from qhnet.experiments.sweep import arm_from_name
 from qhnet.io import atomic_path, write_frame
 from qhnet.model.binn import load_table
@@ -44,10 +44,7 @@ def main(argv=None):
     runs = pd.concat([pd.read_parquet(p) for p in a.metrics], ignore_index=True)
     arrays, meta, rows = {}, {}, []
     for arm in arms:
-        row = runs[(runs["arm"] == arm["arm"]) & (runs["seed"] == a.seed)]
-        if len(row) != 1:
-            raise ValueError(f"no run of arm {arm['arm']!r} with seed {a.seed} in {a.metrics}")
-        theta = np.asarray(json.loads(row["theta"].iloc[0]))
+        theta = ap.check(trained_angles, runs, arm["arm"], a.seed)
         out = landscape(
             theta,
             table.ll_train,

@@ -1,12 +1,9 @@
 """Roughness of many landscape slices per dataset, paired across objectives (claim 2)."""
 
-import json
-
-import numpy as np
 import pandas as pd
 
 from qhnet.cli import StepParser, existing_file, integer, number, output_file
-from qhnet.experiments.landscape import roughness_study
+from qhnet.experiments.landscape import roughness_study, trained_angles
 from qhnet.experiments.sweep import arm_from_name
 from qhnet.io import write_frame
 from qhnet.model.binn import load_table
@@ -38,13 +35,11 @@ def main(argv=None):
     if "mle" not in a.arms:
         ap.error("--arms must include mle (the slices are also centred on MLE's angles)")
     runs = pd.concat([pd.read_parquet(p) for p in a.metrics], ignore_index=True)
-    thetas = {}
-    for arm in arms:
-        for seed in a.seeds:
-            row = runs[(runs["arm"] == arm["arm"]) & (runs["seed"] == seed)]
-            if len(row) != 1:
-                ap.error(f"no single run of arm {arm['arm']!r} with seed {seed} in --metrics")
-            thetas[(arm["arm"], seed)] = np.asarray(json.loads(row["theta"].iloc[0]))
+    thetas = {
+        (arm["arm"], seed): ap.check(trained_angles, runs, arm["arm"], seed)
+        for arm in arms
+        for seed in a.seeds
+    }
     rows = roughness_study(
         thetas,
         arms,

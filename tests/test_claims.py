@@ -168,3 +168,14 @@ def test_claims_markdown_renders_the_records_as_they_are():
     assert len(md) == 2 + len(top)
     for line, r in zip(md[2:], top.itertuples(), strict=True):
         assert line.startswith(f"| {r.claim} | {r.dataset} |") and f"**{r.verdict}**" in line
+
+
+def test_paired_refuses_pooled_configurations():
+    from qhnet.analysis.claims import paired
+
+    a = pd.DataFrame({"seed": [0, 0, 1], "v": [0.1, 0.2, 0.3]})
+    b = pd.DataFrame({"seed": [0, 1], "v": [0.1, 0.3]})
+    with pytest.raises(ValueError, match="unique per"):
+        paired(a, b, "v")
+    x, y = paired(a.iloc[1:], b, "v")
+    assert x.tolist() == [0.2, 0.3] and y.tolist() == [0.1, 0.3]

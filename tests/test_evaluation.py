@@ -134,3 +134,18 @@ def test_roughness_study_pairs_slices_on_shared_directions(small):
         roughness_study(
             thetas, arms, table.ll_train, seeds=[5], directions=1, span=0.5, resolution=5
         )
+
+
+def test_trained_angles_one_run_or_a_clear_error():
+    import json
+
+    import pandas as pd
+
+    from qhnet.experiments.landscape import trained_angles
+
+    runs = pd.DataFrame(
+        {"arm": ["mle", "mle"], "seed": [0, 1], "theta": [json.dumps([[0.1, 0.2]])] * 2}
+    )
+    assert trained_angles(runs, "mle", 1).shape == (1, 2)
+    with pytest.raises(ValueError, match="need one run of arm 'elbo_lam1' with seed 0"):
+        trained_angles(runs, "elbo_lam1", 0)

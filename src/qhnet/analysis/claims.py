@@ -138,8 +138,13 @@ def paired(a: pd.DataFrame, b: pd.DataFrame, col: str | Callable, on=("seed",)) 
         return pd.Series(np.asarray(v, dtype=float), index=pd.MultiIndex.from_frame(df[on]))
 
     va, vb = values(a), values(b)
-    va = va[~va.index.duplicated()]
-    vb = vb[~vb.index.duplicated()]
+    for v in (va, vb):
+        if v.index.duplicated().any():
+            raise ValueError(
+                f"paired runs must be unique per {on}; got duplicates "
+                f"{sorted(set(v.index[v.index.duplicated()]))[:3]} (runs of several "
+                "configurations pooled?)"
+            )
     common = va.index.intersection(vb.index).sort_values()
     return va.loc[common].to_numpy(), vb.loc[common].to_numpy()
 
@@ -268,13 +273,7 @@ def claim2(roughness_df: pd.DataFrame | None, s: Settings) -> list[Record]:
             others = gc[gc["objective"] != "mle"].groupby(["objective", "lam"], sort=True)
             for (obj, lam), e in others:
                 x, y = paired(e, mle, "rel_mean_abs_laplacian", on=on)
-                ev = mean_difference(
-                    np.log(y) - np.log(x),
-                    support_above=0.0,
-                    refute_below=margin,
-                    alpha=s.alpha,
-                    min_pairs=s.min_pairs,
-                )
+                ev = _better(np.log(y) - np.log(x), s, margin=margin)
                 ev = Evidence(
                     *(math.exp(-v) for v in (ev.estimate, ev.ci_high, ev.ci_low)),
                     ev.n_pairs,
@@ -307,10 +306,15 @@ def _noninferior(d, s: Settings) -> Evidence:
     return mean_difference(d, support_above=m, refute_below=m, alpha=s.alpha, min_pairs=s.min_pairs)
 
 
-def _better(d, s: Settings) -> Evidence:
-    """An improvement in accuracy: above 0, refuted below the margin."""
+def _better(d, s: Settings, margin: float | None = None, two_sided: bool = False) -> Evidence:
+    """An improvement (or, ``two_sided``, a difference): above 0, refuted below the margin."""
     return mean_difference(
-        d, support_above=0.0, refute_below=s.accuracy_margin, alpha=s.alpha, min_pairs=s.min_pairs
+        d,
+        support_above=0.0,
+        refute_below=s.accuracy_margin if margin is None else margin,
+        alpha=s.alpha,
+        min_pairs=s.min_pairs,
+        two_sided=two_sided,
     )
 
 
@@ -439,14 +443,7 @@ def claim5(runs: pd.DataFrame, s: Settings) -> list[Record]:
             hs = {h: gh for h, gh in gl.groupby("h", sort=True)}
             for h1, h2 in itertools.combinations(sorted(hs), 2):
                 x, y = paired(hs[h1], hs[h2], METRIC)
-                ev = mean_difference(
-                    x - y,
-                    support_above=0.0,
-                    refute_below=s.accuracy_margin,
-                    alpha=s.alpha,
-                    min_pairs=s.min_pairs,
-                    two_sided=True,
-                )
+                ev = _better(x - y, s, two_sided=True)
                 lab = {h: hs[h]["h_label"].iloc[0] or f"{h:g}" for h in (h1, h2)}
                 fam.append(
                     c.add(
@@ -484,13 +481,7 @@ def claim6(runs: pd.DataFrame, s: Settings) -> list[Record]:
             for lam, e in _groups(g, obj).items():
                 for name, f in rates.items():
                     x, y = paired(e, mle, f)
-                    ev = mean_difference(
-                        x - y,
-                        support_above=0.0,
-                        refute_below=s.rate_margin,
-                        alpha=s.alpha,
-                        min_pairs=s.min_pairs,
-                    )
+                    ev = _better(x - y, s, margin=s.rate_margin)
                     note = f"rates {np.mean(x):.2f} vs {np.mean(y):.2f}" if x.size else ""
                     fam.append(
                         c.add(
@@ -540,7 +531,7 @@ def claim_noise(noise_df: pd.DataFrame | None, s: Settings) -> list[Record]:
     ):
         ref = clean[(clean["dataset"] == d) & (clean["arm"] == arm)]
         x, y = paired(g, ref, "acc_test_sampled")
-        se = np.sqrt(np.nanmean(g["acc_se"] ** 2 + 0.0)) if "acc_se" in g else math.nan
+        se = np.sqrt(np.nanmean(g["acc_se"] ** 2)) if "acc_se" in g else math.nan
         note = f"shot noise of one circuit's accuracy ≈ {se:.4f}" if np.isfinite(se) else ""
         members.append(
             c.add(

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 from scipy import optimize
@@ -353,7 +353,3 @@ def std_ratio(
     se_log = math.sqrt(max(1 - rho * rho, 0.0) / (n - 1))
     mde = math.exp(-(sps.norm.ppf(1 - alpha) + sps.norm.ppf(POWER)) * se_log)
     return Evidence(ratio, ci_low, ci_high, n, test, ps, pr, mde, lower_is_better=True)
-
-
-def with_test(ev: Evidence, test: str) -> Evidence:
-    return replace(ev, test=test)

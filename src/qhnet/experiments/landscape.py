@@ -10,6 +10,7 @@ unit² of α, β), and the same divided by the loss range (scale-free, because
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import jax
@@ -122,6 +123,22 @@ def roughness(loss: np.ndarray, spacing: float = 1.0) -> dict:
         "rel_mean_abs_laplacian": mean_abs_lap / span if span > 0 else 0.0,
         "loss_range": span,
     }
+
+
+def trained_angles(runs, arm: str, seed: int) -> np.ndarray:
+    """The final angles of the one run of ``arm`` with ``seed`` in a metrics table.
+
+    Raises
+    ------
+    ValueError
+        If the table holds no such run, or more than one.
+    """
+    row = runs[(runs["arm"] == arm) & (runs["seed"] == seed)]
+    if len(row) != 1:
+        raise ValueError(
+            f"need one run of arm {arm!r} with seed {seed} in the metrics; got {len(row)}"
+        )
+    return np.asarray(json.loads(row["theta"].iloc[0]), dtype=float)
 
 
 def roughness_study(
