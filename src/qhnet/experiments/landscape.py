@@ -183,17 +183,19 @@ def roughness_study(
             dseed = int(direction_seed) + 1000 * int(seed) + k
             for arm in arms:
                 own = thetas[(arm["arm"], seed)]
+                out = None
                 for centre, theta in (("own", own), ("mle", thetas[("mle", seed)])):
-                    out = landscape(
-                        theta,
-                        ll,
-                        arm["objective"],
-                        lam=arm["lam"],
-                        h=arm["h"],
-                        span=span,
-                        resolution=resolution,
-                        seed=dseed,
-                    )
+                    if out is None or arm["arm"] != "mle":  # MLE's two centres: one slice
+                        out = landscape(
+                            theta,
+                            ll,
+                            arm["objective"],
+                            lam=arm["lam"],
+                            h=arm["h"],
+                            span=span,
+                            resolution=resolution,
+                            seed=dseed,
+                        )
                     rows.append(
                         {
                             **{k2: arm[k2] for k2 in ("arm", "objective", "lam", "h")},
