@@ -1,4 +1,4 @@
-"""Smoke test of ``scripts/benchmark.py --quick``: it runs and writes a complete, consistent table.
+"""Smoke test of ``scripts/tools/benchmark.py --quick``: it runs and writes a complete, consistent table.
 
 No timing assertions (the machine is shared and timings are the benchmark's job);
 only that every path ran or was skipped for a stated reason, and that all paths
@@ -10,6 +10,8 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "tools" / "benchmark.py"
@@ -93,3 +95,28 @@ def test_benchmark_quick(tmp_path):
     md = (out / "benchmark.md").read_text()
     for heading in ("## Machine", "## Targets", "## Exact step", "## Sampled", "## Whole run"):
         assert heading in md
+
+    # the targets table is the data in targets.yaml, each checked on the CSV's medians
+    targets = yaml.safe_load((SCRIPT.parent / "engine_bench" / "targets.yaml").read_text())
+    table = {}
+    for line in md.split("## Targets", 1)[1].split("\n## ", 1)[0].splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("target", "---"):
+            table[cells[0]] = cells[2]
+    med = {
+        (r["path"], r["objective"], r["n"], r["layers"]): float(r["median_s"])
+        for r in exact
+        if r["status"] == "ok"
+    }
+    for t in targets:
+        rows_t = {k: v for k, v in table.items() if k.startswith(t["label"])}
+        assert rows_t, t["label"]
+        if t["section"] != "exact":
+            continue
+        for objective in ("elbo", "selbo"):
+            label = f"{t['label']} ({objective.upper()}, n = 10, layers = 1)"
+            ratio = (
+                med[(t["path"], objective, "10", "1")] / med[(t["against"], objective, "10", "1")]
+            )
+            met = ratio <= t["at_most"] if "at_most" in t else ratio >= t["at_least"]
+            assert rows_t[label] == ("yes" if met else "NO"), (label, ratio)
