@@ -1,4 +1,4 @@
-"""Smoke test of ``scripts/tools/benchmark.py --quick``: it runs and writes a complete, consistent table.
+"""Smoke test of ``scripts/tools/benchmark.py --quick``: it runs and writes a consistent table.
 
 No timing assertions (the machine is shared and timings are the benchmark's job);
 only that every path ran or was skipped for a stated reason, and that all paths

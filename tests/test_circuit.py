@@ -75,7 +75,10 @@ def _pennylane_objective(n, layers, ll, kind, lam, h, ansatz="ry_chain"):
 
 
 GRADIENT_CASES = [("ry_chain", 3, 1), ("ry_chain", 4, 2), ("ry_chain", 5, 2), ("ry_chain", 6, 3)]
-GRADIENT_CASES += [(a, n, layers) for a in ("brick", "hea") for n, layers in [(4, 2), (5, 3)]]
+# (4, 2), (5, 3): the full-vector path; (10, 3): thin factors with CNOTs across the cut
+GRADIENT_CASES += [
+    (a, n, layers) for a in ("brick", "hea") for n, layers in [(4, 2), (5, 3), (10, 3)]
+]
 
 
 @pytest.mark.parametrize(("ansatz", "n", "layers"), GRADIENT_CASES)

@@ -15,7 +15,9 @@ vector (n 2×2 passes per RY layer, one gather per CNOT layer) with a
 hand-written adjoint pass. See the comment above ``_layout``.
 
 ``brick`` and ``hea`` (complex amplitudes) are simulated from their gate lists
-(``_segments``).
+(``_segments``) with the same idea: every layer is local rotations and one CNOT
+permutation with few CNOTs across the cut, so the first layers run on two thin
+complex factors (``_complex_plan``), the rest on the full vector.
 
 Basis order is PennyLane's: wire 0 is the most significant bit of the index.
 """
@@ -167,51 +169,78 @@ def _cos_sin(theta: jax.Array) -> tuple[jax.Array, jax.Array]:
 # passes per RY layer, one gather per CNOT layer, and a hand-written adjoint).
 
 
-def _cnot_map(x: np.ndarray, n: int) -> np.ndarray:
-    """perm[x] of ``cnot_layer_permutation(n)`` for an array of indices x (any shape)."""
+def _pairs_map(x: np.ndarray, n: int, pairs: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """perm[x] of ``cnot_permutation(n, pairs)`` for an array of indices x (any shape)."""
     y = np.asarray(x, dtype=np.int64)
-    for c, t in reversed(cnot_pairs(n)):  # perm = g_1 ∘ g_2 ∘ … : the last gate acts first
+    for c, t in reversed(pairs):  # perm = g_1 ∘ g_2 ∘ … : the last gate acts first
         y = y ^ (((y >> (n - 1 - c)) & 1) << (n - 1 - t))
     return y
 
 
-@lru_cache(maxsize=32)
-def _layout(n: int):
-    """Cut k and the CNOT layer's action on the factors: (k, ph, d, pl).
+def _cut_dependence(n: int, k: int, pairs: tuple[tuple[int, int], ...]) -> list[int] | None:
+    """Row bits (of the cut at k) that the columns of the permuted index depend on.
 
-    With x = a·2^(n−k) + b and perm the CNOT-layer gather: perm(x) has row
-    ph[a] and column pl[d[a], b], where d[a] packs the few row bits that the
-    columns depend on (those of the CNOT across the cut). The cut near n/2
-    minimises the number of such bits (1 for an even cut). Built from O(2^(n/2))
-    index evaluations, never from the 2^n permutation.
+    None if the CNOTs do not factor over the cut (a row bit of the result
+    depends on a column bit): then the thin-factor form cannot carry them.
     """
-    best = None
-    for k in sorted({min(n - 1, max(1, n // 2 + j)) for j in (-1, 0, 1)} if n > 1 else {0}):
-        kr = n - k
-        rows = np.arange(2**k, dtype=np.int64) << kr
-        lo = _cnot_map(rows, n) & (2**kr - 1)
-        dep = [
-            i for i in range(k) if np.any(_cnot_map(rows ^ (1 << (kr + i)), n) & (2**kr - 1) != lo)
-        ]
-        key = (len(dep), abs(k - n / 2), k)
-        if best is None or key < best[0]:
-            best = (key, k, dep)
-    _, k, dep = best
+    kr = n - k
+    rows = np.arange(2**k, dtype=np.int64) << kr
+    cols = np.arange(2**kr, dtype=np.int64)
+    if np.any(_pairs_map(cols, n, pairs) >> kr):  # a column bit moves a row bit
+        return None
+    lo = _pairs_map(rows, n, pairs) & (2**kr - 1)
+    return [
+        i
+        for i in range(k)
+        if np.any(_pairs_map(rows ^ (1 << (kr + i)), n, pairs) & (2**kr - 1) != lo)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _factor_layout(n: int, k: int, pairs: tuple[tuple[int, int], ...]):
+    """The CNOTs ``pairs`` on the factors of the cut at k: (ph, d, pl), or None.
+
+    With x = a·2^(n−k) + b and perm the CNOTs' gather: perm(x) has row ph[a]
+    and column pl[d[a], b], where d[a] packs the few row bits that the columns
+    depend on (those of the CNOTs across the cut). Built from O(2^(n/2)) index
+    evaluations, never from the 2^n permutation, and checked (everywhere for
+    n <= 20, else on 2^20 random indices).
+    """
+    dep = _cut_dependence(n, k, pairs)
+    if dep is None:
+        return None
     kr = n - k
     a = np.arange(2**k, dtype=np.int64)
-    ph = _cnot_map(a << kr, n) >> kr
+    ph = _pairs_map(a << kr, n, pairs) >> kr
     d = np.zeros(2**k, dtype=np.int64)
     for j, i in enumerate(dep):
         d |= ((a >> i) & 1) << j
     rep = np.array([int(np.flatnonzero(d == v)[0]) for v in range(2 ** len(dep))])  # a per d
     b = np.arange(2**kr, dtype=np.int64)
-    pl = _cnot_map((rep[:, None] << kr) | b[None, :], n) & (2**kr - 1)
-    # check the factorisation: everywhere for n <= 20, else on 2^20 random indices
+    pl = _pairs_map((rep[:, None] << kr) | b[None, :], n, pairs) & (2**kr - 1)
     x = np.arange(2**n) if n <= 20 else np.random.default_rng(0).integers(0, 2**n, 2**20)
     a_x, b_x = x >> kr, x & (2**kr - 1)
-    if not np.array_equal((ph[a_x] << kr) | pl[d[a_x], b_x], _cnot_map(x, n)):
-        raise AssertionError("CNOT layer does not factor over the cut")  # pragma: no cover
-    return k, ph.astype(np.int32), d.astype(np.int32), pl.astype(np.int32)
+    if not np.array_equal((ph[a_x] << kr) | pl[d[a_x], b_x], _pairs_map(x, n, pairs)):
+        raise AssertionError("CNOTs do not factor over the cut")  # pragma: no cover
+    return ph.astype(np.int32), d.astype(np.int32), pl.astype(np.int32)
+
+
+def _cut_candidates(n: int) -> list[int]:
+    return sorted({min(n - 1, max(1, n // 2 + j)) for j in (-1, 0, 1)})
+
+
+@lru_cache(maxsize=32)
+def _layout(n: int):
+    """Cut k and the ``ry_chain`` CNOT layer's action on the factors: (k, ph, d, pl).
+
+    The cut near n/2 that minimises the number of row bits the columns depend
+    on (1 for an even cut); see ``_factor_layout``.
+    """
+    pairs = tuple(cnot_pairs(n))
+    k = min(
+        _cut_candidates(n), key=lambda k: (len(_cut_dependence(n, k, pairs)), abs(k - n / 2), k)
+    )
+    return (k, *_factor_layout(n, k, pairs))
 
 
 def _factored_layers(n: int, layers: int) -> int:
@@ -225,9 +254,13 @@ def _factored_layers(n: int, layers: int) -> int:
     return m
 
 
-def _cnot_factors(u: jax.Array, w: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
-    """CNOT layer on U Wᵀ: rows gathered by ph and split by d, columns gathered by pl."""
-    _, ph, d, pl = _layout(n)
+def _cnot_factors(u: jax.Array, w: jax.Array, layout) -> tuple[jax.Array, jax.Array]:
+    """CNOTs on U Wᵀ: rows gathered by ph and split by d, columns gathered by pl.
+
+    ``layout`` = (ph, d, pl) of ``_factor_layout``; the rank grows by pl's first
+    dimension (2 per CNOT across the cut).
+    """
+    ph, d, pl = layout
     nd, r = pl.shape[0], u.shape[1]
     onehot = (d[:, None] == np.arange(nd)[None, :]).astype(np.float64)  # (2^k, nd)
     u2 = (onehot[:, :, None] * u[ph][:, None, :]).reshape(u.shape[0], nd * r)
@@ -270,11 +303,12 @@ def _factored_state(theta: jax.Array) -> jax.Array:
     cs0 = jnp.stack([c, s], axis=-1)
     u = _half_product(cs0, 0, k)[:, None]
     w = _half_product(cs0, k, n - k)[:, None]
-    u, w = _cnot_factors(u, w, n)
+    layout = _layout(n)[1:]
+    u, w = _cnot_factors(u, w, layout)
     for layer in range(1, layers):
         u = _ry_rows(u, theta[layer, :k])
         w = _ry_rows(w, theta[layer, k:])
-        u, w = _cnot_factors(u, w, n)
+        u, w = _cnot_factors(u, w, layout)
     # materialised: XLA may turn a thin product into multiply-adds and would then
     # recompute the factors once per amplitude
     return (materialise(u) @ materialise(w).T).reshape(-1)
@@ -433,10 +467,72 @@ def _complex_full(psi: jax.Array, theta_flat: jax.Array, segs, n: int) -> jax.Ar
     return psi
 
 
-def _complex_state(theta: jax.Array, ansatz: str, n: int, layers: int) -> jax.Array:
+@lru_cache(maxsize=256)
+def _complex_plan(ansatz: str, n: int, layers: int) -> tuple[int, int, tuple]:
+    """(k, m, layouts): the first m segments run on the thin factors of the cut at k.
+
+    Every layer of ``brick`` and ``hea`` is one CNOT permutation and local
+    rotations; local rotations act on the factors separately ((A ⊗ B) U Wᵀ =
+    (A U)(B W)ᵀ) and a CNOT permutation with c CNOTs across the cut multiplies
+    the rank by 2^c (``_factor_layout``). So the state stays a product of two
+    2^(n/2)-row factors of rank 2^(crossings so far) until the rank would exceed
+    a quarter of the smaller side; the remaining segments run on the full vector.
+    The cut is the one near n/2 that keeps the most segments factored (then the
+    lowest rank). ``layouts`` holds the factor layout of each CNOT segment among
+    the first m.
+    """
     segs = _segments(ansatz, n, layers)
-    psi = jnp.zeros(2**n, jnp.complex128).at[0].set(1.0)
-    return _complex_full(psi, theta.reshape(-1), segs, n)
+    best = None
+    for k in _cut_candidates(n):
+        limit = max(1, min(2**k, 2 ** (n - k)) // 4)
+        rank, m, layouts = 1, len(segs), []
+        for i, seg in enumerate(segs):
+            if seg[0] != "CNOT":
+                continue
+            layout = _factor_layout(n, k, seg[1])
+            if layout is None or rank * layout[2].shape[0] > limit:
+                m = i
+                break
+            rank *= layout[2].shape[0]
+            layouts.append(layout)
+        key = (-m, rank, abs(k - n / 2), k)
+        if best is None or key < best[0]:
+            best = (key, k, m, tuple(layouts))
+    return best[1], best[2], best[3]
+
+
+def _complex_factored(theta_flat: jax.Array, segs, n: int, k: int, layouts) -> jax.Array:
+    """Apply ``segs`` to |0…0⟩ held as U Wᵀ (2^k × r and 2^(n−k) × r); the flat 2^n state."""
+    u = jnp.zeros((2**k, 1), jnp.complex128).at[0, 0].set(1.0)
+    w = jnp.zeros((2 ** (n - k), 1), jnp.complex128).at[0, 0].set(1.0)
+    layouts = iter(layouts)
+    for seg in segs:
+        if seg[0] == "CNOT":
+            u, w = _cnot_factors(u, w, next(layouts))
+            continue
+        gate, qubits, idx = seg
+        angles = theta_flat[np.asarray(idx)]
+        if gate == "RY":
+            c, s = _cos_sin(angles)
+            for j, q in enumerate(qubits):
+                if q < k:
+                    u = _ry_qubit(u, c[j], s[j], q)
+                else:
+                    w = _ry_qubit(w, c[j], s[j], q - k)
+        else:
+            phi = jnp.zeros(n, theta_flat.dtype).at[np.asarray(qubits)].set(angles)
+            u = u * _rz_phases(phi[:k])[:, None]
+            w = w * _rz_phases(phi[k:])[:, None]
+    return (materialise(u) @ materialise(w).T).reshape(-1)
+
+
+def _complex_state(theta: jax.Array, ansatz: str, n: int, layers: int) -> jax.Array:
+    """``brick`` / ``hea``: complex amplitudes (factored segments, then the full vector)."""
+    segs = _segments(ansatz, n, layers)
+    k, m, layouts = _complex_plan(ansatz, n, layers)
+    theta_flat = theta.reshape(-1)
+    psi = _complex_factored(theta_flat, segs[:m], n, k, layouts)
+    return _complex_full(psi, theta_flat, segs[m:], n)
 
 
 def check_theta(theta, ansatz: str = DEFAULT_ANSATZ) -> tuple[int, int]:
