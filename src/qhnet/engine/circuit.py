@@ -501,28 +501,61 @@ def _complex_plan(ansatz: str, n: int, layers: int) -> tuple[int, int, tuple]:
     return best[1], best[2], best[3]
 
 
+def _local_gates(theta_flat: jax.Array, run, n: int) -> jax.Array:
+    """One 2×2 matrix per qubit, shape (n, 2, 2): the product of a run of RY/RZ segments."""
+    g = jnp.broadcast_to(jnp.eye(2, dtype=jnp.complex128), (n, 2, 2))
+    for gate, qubits, idx in run:
+        q = np.asarray(qubits)
+        angles = theta_flat[np.asarray(idx)]
+        if gate == "RY":
+            c, s = jnp.cos(angles / 2), jnp.sin(angles / 2)
+            m = jnp.stack([jnp.stack([c, -s], -1), jnp.stack([s, c], -1)], -2)
+        else:
+            e = jnp.exp(-0.5j * angles)
+            z = jnp.zeros_like(e)
+            m = jnp.stack([jnp.stack([e, z], -1), jnp.stack([z, jnp.conj(e)], -1)], -2)
+        g = g.at[q].set(m @ g[q])
+    return g
+
+
+def _kron_rows(g: jax.Array) -> jax.Array:
+    """⊗ of the 2×2 matrices g[0], g[1], … (first most significant): 2^m × 2^m."""
+    m = g.shape[0]
+    if m == 0:
+        return jnp.ones((1, 1), g.dtype)
+    bits = _bit_table(m)
+    return jnp.prod(g[np.arange(m)[None, None, :], bits[:, None, :], bits[None, :, :]], axis=-1)
+
+
+def _apply_local(u: jax.Array, g: jax.Array) -> jax.Array:
+    """The gates g (m, 2, 2) on the m qubits indexing the rows of a factor (2^m, r)."""
+    m = g.shape[0]
+    m1 = m // 2
+    k1, k2 = _kron_rows(g[:m1]), _kron_rows(g[m1:])
+    x = u.reshape(2**m1, 2 ** (m - m1), u.shape[1])
+    return jnp.einsum("ab,cd,bdr->acr", k1, k2, x).reshape(u.shape)
+
+
 def _complex_factored(theta_flat: jax.Array, segs, n: int, k: int, layouts) -> jax.Array:
-    """Apply ``segs`` to |0…0⟩ held as U Wᵀ (2^k × r and 2^(n−k) × r); the flat 2^n state."""
+    """Apply ``segs`` to |0…0⟩ held as U Wᵀ (2^k × r and 2^(n−k) × r); the flat 2^n state.
+
+    Each run of rotations between CNOT segments is one 2×2 matrix per qubit,
+    applied to a factor as two small Kronecker blocks (a few operations per
+    layer, not a few per qubit: that keeps compilation short).
+    """
     u = jnp.zeros((2**k, 1), jnp.complex128).at[0, 0].set(1.0)
     w = jnp.zeros((2 ** (n - k), 1), jnp.complex128).at[0, 0].set(1.0)
     layouts = iter(layouts)
-    for seg in segs:
-        if seg[0] == "CNOT":
-            u, w = _cnot_factors(u, w, next(layouts))
+    run: list = []
+    for seg in (*segs, None):
+        if seg is not None and seg[0] != "CNOT":
+            run.append(seg)
             continue
-        gate, qubits, idx = seg
-        angles = theta_flat[np.asarray(idx)]
-        if gate == "RY":
-            c, s = _cos_sin(angles)
-            for j, q in enumerate(qubits):
-                if q < k:
-                    u = _ry_qubit(u, c[j], s[j], q)
-                else:
-                    w = _ry_qubit(w, c[j], s[j], q - k)
-        else:
-            phi = jnp.zeros(n, theta_flat.dtype).at[np.asarray(qubits)].set(angles)
-            u = u * _rz_phases(phi[:k])[:, None]
-            w = w * _rz_phases(phi[k:])[:, None]
+        if run:
+            g = _local_gates(theta_flat, run, n)
+            u, w, run = _apply_local(u, g[:k]), _apply_local(w, g[k:]), []
+        if seg is not None:
+            u, w = _cnot_factors(u, w, next(layouts))
     return (materialise(u) @ materialise(w).T).reshape(-1)
 
 
