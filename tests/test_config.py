@@ -58,6 +58,11 @@ BAD = [
     ("unknown likelihood", _set(["model", "likelihood"], "max"), "max"),
     ("the old absolute tol", _set(["training", "tol"], 1e-4), "tol"),
     ("unknown trainability ansatz", _set(["trainability", "ansatze"], ["ladder"]), "ladder"),
+    (
+        "datasets_by_ansatz leaves an ansatz no dataset",
+        _set(["trainability", "datasets_by_ansatz"], {"ry_chain": ["ring"]}),
+        "trainability.datasets_by_ansatz.ry_chain",
+    ),
     ("negative seed", _set(["seeds"], [0, -1]), "-1"),
     ("landscape lambda not trained", _set(["landscape", "elbo_lam"], 3), "landscape.elbo_lam"),
     ("landscape seed not trained", _set(["landscape", "seed"], 99), "landscape.seed"),

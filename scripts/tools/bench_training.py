@@ -340,7 +340,10 @@ def write_markdown(out: Path) -> None:
         if path.is_file():
             df = pd.read_csv(path)
             parts += ["", f"## {name}", "", df.to_markdown(index=False, floatfmt=".4g")]
-    (out / "training.md").write_text("\n".join(parts) + "\n")
+    from qhnet.io import atomic_path
+
+    with atomic_path(out / "training.md") as tmp:
+        tmp.write_text("\n".join(parts) + "\n")
 
 
 def main(argv=None):
@@ -365,8 +368,10 @@ def main(argv=None):
         def log(row, name=name):
             print(name, {k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()})
 
+        from qhnet.io import write_frame
+
         rows = SECTIONS[name](args, log)
-        pd.DataFrame(rows).to_csv(args.out / f"training_{name}.csv", index=False)
+        write_frame(pd.DataFrame(rows), args.out / f"training_{name}.csv")
     write_markdown(args.out)
 
 

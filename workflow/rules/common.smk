@@ -19,6 +19,7 @@ from qhnet.experiments.config import (
     check_config,
     describe_hardware_plan,
     roughness_seeds,
+    trainability_datasets,
 )
 from qhnet.experiments.sweep import (
     dataset_hidden,
@@ -245,13 +246,17 @@ def trainability_files():
     """Every metrics file of the trainability study (dataset × optimiser × ansatz × depth)."""
     if not TRAINABILITY["enabled"]:
         return []
-    return expand(
-        res("trainability/{dataset}/{optimizer}/{ansatz}/L{layers}.metrics.parquet"),
-        dataset=TB_DATASETS,
-        optimizer=TRAINABILITY["optimizers"],
-        ansatz=TRAINABILITY["ansatze"],
-        layers=TRAINABILITY["layers"],
-    )
+    return [
+        path
+        for ansatz in TRAINABILITY["ansatze"]
+        for path in expand(
+            res("trainability/{dataset}/{optimizer}/{ansatz}/L{layers}.metrics.parquet"),
+            dataset=trainability_datasets(TRAINABILITY, ansatz),
+            optimizer=TRAINABILITY["optimizers"],
+            ansatz=ansatz,
+            layers=TRAINABILITY["layers"],
+        )
+    ]
 
 
 def optional_tables():

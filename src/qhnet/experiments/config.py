@@ -116,6 +116,17 @@ def check_device(device: dict, n: int, *, used: bool) -> None:
         )
 
 
+def trainability_datasets(tb: dict, ansatz: str) -> list[str]:
+    """The datasets of the trainability study that ``ansatz`` runs on.
+
+    All of ``tb["datasets"]``, or, where ``tb["datasets_by_ansatz"]`` lists the
+    ansatz, those of them it names (an intersection, so that a small config
+    inheriting the full config's list keeps working).
+    """
+    only = tb.get("datasets_by_ansatz", {}).get(ansatz)
+    return [d for d in tb["datasets"] if only is None or d in only]
+
+
 def check_config(config: dict) -> None:
     """Every cross-key rule of a (schema-validated, defaults-filled) configuration.
 
@@ -128,6 +139,12 @@ def check_config(config: dict) -> None:
     check_finite(config)
     check_results_dir(config["results"])
     tb = config["trainability"]
+    for ansatz in tb["ansatze"]:
+        if not trainability_datasets(tb, ansatz):
+            _fail(
+                f"trainability.datasets_by_ansatz.{ansatz}",
+                f"leaves {ansatz} no dataset of the study; name at least one of {tb['datasets']}",
+            )
     used = list(config["datasets"]) + [
         d for d in (tb["datasets"] if tb["enabled"] else []) if d not in config["datasets"]
     ]
