@@ -1,12 +1,17 @@
 """The README's numbers, rendered from committed tables (never typed by hand).
 
     python scripts/tools/findings.py snapshot RESULTS [--config FILE] [--wall-seconds S]
+                                             [--tables NAME ...]
     python scripts/tools/findings.py render     # rewrite the generated blocks of the docs
     python scripts/tools/findings.py check      # exit 1 if a doc differs from a render
 
 ``snapshot`` copies the tables the README quotes from a finished run's results
 directory into ``docs/findings/`` together with their provenance (commit, config
-checksum, date, machine, wall time) in ``docs/findings/provenance.json``.
+checksum, date, machine, wall time) in ``docs/findings/provenance.json``. With
+``--tables`` only the named tables are replaced, and their own provenance is
+recorded beside the snapshot's (``updates``): a study rerun alone (for example the
+trainability study after a new ansatz) refreshes its table without pretending
+the rest was recomputed.
 ``render`` replaces every block of README.md and docs/verdicts.md between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` with what the
 renderer NAME makes of the committed tables (``make findings``); ``check`` does
@@ -45,7 +50,7 @@ FINDINGS = REPO / "docs" / "findings"
 BENCHMARKS = REPO / "docs" / "benchmarks"
 README = REPO / "README.md"
 #: The documents whose generated blocks are rendered and checked.
-DOCS = (README, REPO / "docs" / "verdicts.md")
+DOCS = (README, REPO / "docs" / "verdicts.md", REPO / "docs" / "training.md")
 
 #: Tables a snapshot copies from RESULTS/tables into docs/findings (when present).
 SNAPSHOT_TABLES = (
@@ -73,15 +78,137 @@ def _provenance() -> dict:
     return json.loads(path.read_text())
 
 
-def render_provenance() -> str:
-    p = _provenance()
+def _origin(p: dict) -> str:
     wall = p.get("wall_seconds")
     wall_text = f", {wall / 60:.1f} min wall" if wall else ""
     return (
-        f"From `make reproduce` with `{p['config']}` (sha256 `{p['config_sha256'][:12]}`) at "
-        f"commit `{p['commit'][:10]}` on {p['date'][:10]}, {p['machine']}{wall_text}. "
-        "The tables are in `docs/findings/`.\n"
+        f"`{p['config']}` (sha256 `{p['config_sha256'][:12]}`) at commit `{p['commit'][:10]}` "
+        f"on {p['date'][:10]}, {p['machine']}{wall_text}"
     )
+
+
+def render_provenance() -> str:
+    p = _provenance()
+    text = f"From `make reproduce` with {_origin(p)}. The tables are in `docs/findings/`."
+    for u in p.get("updates", []):
+        text += f" {', '.join(f'`{t}`' for t in u['tables'])}: rerun alone with {_origin(u)}."
+    return text + "\n"
+
+
+def render_hit_rates() -> str:
+    """The trainability study: hit rate (mode hit rate) per dataset × optimiser × ansatz × depth."""
+    t = pd.read_csv(FINDINGS / "hit_rates.csv")
+    layers = sorted(t["layers"].unique())
+    head = "| dataset | optimum BCE | optimiser | ansatz | " + " | ".join(
+        f"L = {L}" for L in layers
+    )
+    lines = [head + " |", "|---|---:|---|---|" + "---:|" * len(layers)]
+    for (d, o, a), g in t.groupby(["dataset", "optimizer", "ansatz"], sort=False):
+        by = g.set_index("layers")
+        cells = [
+            f"{by.at[L, 'hit_rate']:.2f} ({by.at[L, 'mode_hit_rate']:.2f})"
+            if L in by.index
+            else "–"
+            for L in layers
+        ]
+        lines.append(
+            f"| {d} | {g['optimum_bce'].iloc[0]:.4f} | {o} | {a} | " + " | ".join(cells) + " |"
+        )
+    n, tol = int(t["n_seeds"].max()), float(t["hit_tol"].iloc[0])
+    return (
+        f"Fraction of {n} random starts of MLE whose E_q mean BCE is within {tol:g} of the "
+        "exhaustive optimum (in brackets: whose mode network is in the optimum set), "
+        "from `docs/findings/hit_rates.csv`:\n\n" + "\n".join(lines) + "\n"
+    )
+
+
+def _training(section: str) -> pd.DataFrame:
+    path = BENCHMARKS / f"training_{section}.csv"
+    if not path.is_file():
+        raise SystemExit(f"error: {path} is missing: run scripts/tools/bench_training.py")
+    return pd.read_csv(path)
+
+
+def _seconds(x) -> str:
+    return "–" if pd.isna(x) else f"{x:.2g}"
+
+
+def render_training_optimisers() -> str:
+    """Hit rates on digits01 per ansatz × depth × optimiser (bench_training.py optimisers)."""
+    t = _training("optimisers")
+    variants = list(dict.fromkeys(t["variant"]))
+    head = "| ansatz | layers | " + " | ".join(f"{v}: hit (mode) · s/run" for v in variants)
+    lines = [head + " |", "|---|---:|" + "---:|" * len(variants)]
+    for (a, L), g in t.groupby(["ansatz", "layers"], sort=False):
+        by = g.set_index("variant")
+        cells = [
+            f"{by.at[v, 'hit_rate']:.2f} ({by.at[v, 'mode_hit_rate']:.2f}) · "
+            f"{_seconds(by.at[v, 'median_seconds'])}"
+            for v in variants
+        ]
+        lines.append(f"| {a} | {L} | " + " | ".join(cells) + " |")
+    return (
+        f"digits01 (17 qubits, optimum mean BCE {t['optimum_bce'].iloc[0]:.4f}), "
+        f"{int(t['starts'].max())} starts per cell; hit: E_q mean BCE within 1e-4 of the "
+        "optimum, mode: argmax q in the optimum set, s/run: median seconds per run on one "
+        "core (compilation excluded):\n\n" + "\n".join(lines) + "\n"
+    )
+
+
+def render_training_defaults() -> str:
+    """train()'s defaults against Adam at lr 0.05 on every dataset (bench_training.py defaults)."""
+    t = _training("defaults")
+    lines = [
+        "| dataset | variant | optimiser | ansatz | layers | hit | mode hit | s/run |",
+        "|---|---|---|---|---:|---:|---:|---:|",
+    ]
+    for r in t.itertuples():
+        lines.append(
+            f"| {r.dataset} | {r.variant} | {r.optimizer} | {r.ansatz} | {r.layers} | "
+            f"{r.hit_rate:.2f} | {r.mode_hit_rate:.2f} | {_seconds(r.median_seconds)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+#: The optimiser issue's targets for ``train``'s defaults (checked, not asserted).
+TRAINING_TARGETS = {"hit_rate": 0.95, "median_seconds": 2.0, "dataset": "digits01"}
+
+
+def render_training_targets() -> str:
+    """The defaults' targets, each with its measurement (bench_training.py defaults)."""
+    t = _training("defaults")
+    tt = TRAINING_TARGETS
+    d = t[(t["dataset"] == tt["dataset"]) & (t["variant"] == "default")].iloc[0]
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    met = d["hit_rate"] >= tt["hit_rate"] and d["median_seconds"] <= tt["median_seconds"]
+    lines.append(
+        f"| {tt['dataset']}: ≥ {tt['hit_rate']:.0%} of {int(d['starts'])} starts within 1e-4 "
+        f"with the defaults, ≤ {tt['median_seconds']:g} s per run | hit {d['hit_rate']:.2f}, "
+        f"{_seconds(d['median_seconds'])} s per run | {'yes' if met else 'no'} |"
+    )
+    for name, g in t.groupby("dataset", sort=False):
+        by = g.set_index("variant")
+        ours, adam = by.at["default", "hit_rate"], by.at["adam_lr0.05", "hit_rate"]
+        lines.append(
+            f"| {name}: the defaults' hit rate ≥ Adam's at lr 0.05 | {ours:.2f} vs {adam:.2f} "
+            f"| {'yes' if ours >= adam else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_training_stopping() -> str:
+    """The stopping rule's settings on digits01 (bench_training.py stopping)."""
+    t = _training("stopping")
+    lines = [
+        "| optimiser | rule | hit | mode hit | median steps | s/run |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in t.itertuples():
+        lines.append(
+            f"| {r.optimizer} | {r.rule} | {r.hit_rate:.2f} | {r.mode_hit_rate:.2f} | "
+            f"{r.median_steps:.0f} | {_seconds(r.median_seconds)} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def render_calibration() -> str:
@@ -149,6 +276,11 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "claims": render_claims,
     "hardware": render_hardware,
     "calibration": render_calibration,
+    "hit_rates": render_hit_rates,
+    "training_optimisers": render_training_optimisers,
+    "training_defaults": render_training_defaults,
+    "training_stopping": render_training_stopping,
+    "training_targets": render_training_targets,
 }
 
 
@@ -222,19 +354,26 @@ def _machine() -> str:
 def cmd_snapshot(a) -> int:
     results = Path(a.results)
     tables = results / "tables"
-    if not (tables / "claims.csv").is_file():
-        raise SystemExit(f"error: {tables / 'claims.csv'} not found: run the pipeline first")
+    wanted = a.tables or ["claims.csv"]
+    unknown = sorted(set(wanted) - set(SNAPSHOT_TABLES))
+    if unknown:
+        raise SystemExit(
+            f"error: --tables: unknown {', '.join(unknown)}; allowed: {', '.join(SNAPSHOT_TABLES)}"
+        )
+    for name in wanted:
+        if not (tables / name).is_file():
+            raise SystemExit(f"error: {tables / name} not found: run the pipeline first")
     config = resolve(Path(a.config))
     if Path(config["results"]).resolve() != results.resolve():
         raise SystemExit(f"error: {a.config} writes to {config['results']!r}, not {str(results)!r}")
     FINDINGS.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for name in SNAPSHOT_TABLES:
-        if (tables / name).is_file():
-            with atomic_path(FINDINGS / name) as tmp:
-                shutil.copyfile(tables / name, tmp)
-            copied.append(name)
-    provenance = {
+    names = a.tables or [n for n in SNAPSHOT_TABLES if (tables / n).is_file()]
+    if a.tables:
+        provenance = _provenance()  # before copying: a missing snapshot stops here
+    for name in names:
+        with atomic_path(FINDINGS / name) as tmp:
+            shutil.copyfile(tables / name, tmp)
+    origin = {
         "config": str(a.config),
         "config_sha256": hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest(),
         "commit": _git("rev-parse", "HEAD"),
@@ -242,11 +381,16 @@ def cmd_snapshot(a) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "wall_seconds": a.wall_seconds,
-        "tables": copied,
+        "tables": names,
     }
+    if a.tables:
+        updates = [u for u in provenance.get("updates", []) if not set(u["tables"]) <= set(names)]
+        provenance["updates"] = [*updates, origin]
+    else:
+        provenance = origin
     with atomic_path(FINDINGS / "provenance.json") as tmp:
         tmp.write_text(json.dumps(provenance, indent=2) + "\n")
-    print(f"copied {', '.join(copied)} and provenance.json into {FINDINGS}")
+    print(f"copied {', '.join(names)} and provenance.json into {FINDINGS}")
     return 0
 
 
@@ -267,6 +411,13 @@ def main(argv=None) -> int:
         "--config", default="config/config.yaml", help="the configuration of that run"
     )
     snap.add_argument("--wall-seconds", type=float, help="the run's measured wall time")
+    snap.add_argument(
+        "--tables",
+        nargs="+",
+        metavar="NAME",
+        help=f"replace only these tables (of {', '.join(SNAPSHOT_TABLES)}); "
+        "their provenance is recorded beside the snapshot's",
+    )
     snap.set_defaults(fn=cmd_snapshot)
     a = ap.parse_args(argv)
     return a.fn(a)

@@ -38,6 +38,13 @@ mode relies on it).
     with ``su2_gates=["ry", "rz"]``, ``entanglement="linear"``, without its final
     rotation layer). Complex amplitudes.
 
+``product`` (no entanglement; angles (layers, n))
+    per layer: RY(θ[l, i]) on every qubit, no CNOT. Its Born distribution is a
+    product of Bernoullis, q(σ) = Π_i p_i^σ_i (1 − p_i)^(1−σ_i) with
+    p_i = sin²(Σ_l θ[l, i] / 2): exactly the mean-field family, so training it is
+    mean-field variational inference (the classical baseline and the "does
+    entanglement matter?" ablation in one). One layer spans the family.
+
 The last layer's RZ angles of ``brick`` and ``hea`` only change phases (a CNOT
 permutes the basis, so a diagonal gate stays diagonal after it): they do not
 change the Born probabilities and their gradient is zero.
@@ -52,13 +59,13 @@ from functools import lru_cache
 
 from qhnet.validation import check_array, check_choice, check_int, check_random_state
 
-ANSATZE = ("ry_chain", "brick", "hea")
+ANSATZE = ("ry_chain", "brick", "hea", "product")
 DEFAULT_ANSATZ = "ry_chain"
 GATES = ("RY", "RZ", "CNOT")
 
 #: Rotation gates per qubit and layer: the angle arrays are (layers, n) for one
 #: gate and (layers, len, n) for several, in this order.
-_ROTATIONS = {"ry_chain": ("RY",), "brick": ("RY", "RZ"), "hea": ("RY", "RZ")}
+_ROTATIONS = {"ry_chain": ("RY",), "brick": ("RY", "RZ"), "hea": ("RY", "RZ"), "product": ("RY",)}
 
 
 def check_ansatz(ansatz: str) -> str:
@@ -96,7 +103,7 @@ def angle_shape(ansatz: str, n: int, layers: int) -> tuple[int, ...]:
     Returns
     -------
     tuple of int
-        ``(layers, n)`` for ``ry_chain``, ``(layers, 2, n)`` for ``brick`` and
+        ``(layers, n)`` for ``ry_chain`` and ``product``, ``(layers, 2, n)`` for ``brick`` and
         ``hea`` (index 0: RY angles, 1: RZ angles).
 
     Raises
@@ -237,6 +244,8 @@ def _ops(ansatz: str, n: int, layers: int) -> tuple:
         if ansatz == "ry_chain":
             rotations(layer, "RY", 0)
             ops.extend(("CNOT", p, None) for p in cnot_pairs(n))
+        elif ansatz == "product":
+            rotations(layer, "RY", 0)
         elif ansatz == "brick":
             ops.extend(("CNOT", p, None) for p in brick_pairs(n, layer))
             rotations(layer, "RY", 0)

@@ -14,7 +14,7 @@ matrix product, forward and backward. Deeper circuits continue on the full
 vector (n 2×2 passes per RY layer, one gather per CNOT layer) with a
 hand-written adjoint pass. See the comment above ``_layout``.
 
-``brick`` and ``hea`` (complex amplitudes) are simulated from their gate lists
+``brick``, ``hea`` and ``product`` (complex amplitudes) are simulated from their gate lists
 (``_segments``) with the same idea: every layer is local rotations and one CNOT
 permutation with few CNOTs across the cut, so the first layers run on two thin
 complex factors (``_complex_plan``), the rest on the full vector.
@@ -378,7 +378,7 @@ def _ry_chain_state(theta: jax.Array) -> jax.Array:
     return psi
 
 
-# --- the complex ansätze (brick, hea): any gate list of RY, RZ and CNOT ---------------
+# --- the complex path (brick, hea, product): any gate list of RY, RZ and CNOT ---------------
 
 
 @lru_cache(maxsize=256)
@@ -560,7 +560,7 @@ def _complex_factored(theta_flat: jax.Array, segs, n: int, k: int, layouts) -> j
 
 
 def _complex_state(theta: jax.Array, ansatz: str, n: int, layers: int) -> jax.Array:
-    """``brick`` / ``hea``: complex amplitudes (factored segments, then the full vector)."""
+    """``brick``, ``hea``, ``product``: complex amplitudes (factored, then the full vector)."""
     segs = _segments(ansatz, n, layers)
     k, m, layouts = _complex_plan(ansatz, n, layers)
     theta_flat = theta.reshape(-1)
@@ -594,7 +594,7 @@ def state(theta: jax.Array, ansatz: str = DEFAULT_ANSATZ) -> jax.Array:
     Returns
     -------
     jax.Array
-        float64 for ``ry_chain`` (real amplitudes), complex128 for ``brick`` and ``hea``.
+        float64 for ``ry_chain`` (real amplitudes), complex128 for the others.
         Basis order: wire 0 most significant.
 
     Notes

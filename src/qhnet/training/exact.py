@@ -1,7 +1,7 @@
 """Exact-mode training: J(θ) from the statevector, Adam or L-BFGS, a stated stopping rule.
 
 ``train(table, ...)`` is the public entry point, for the pipeline's enumeration
-tables and for any user's own cost table of length 2^n (see docs/method.md §5).
+tables and for any user's own cost table of length 2^n (see docs/training.md).
 
 One compiled loop (``jax.lax.while_loop``) per (objective, ansatz, optimiser,
 angle shape, table size, buffer sizes) serves every seed, λ, h, learning rate,
@@ -55,7 +55,7 @@ from qhnet.validation import check_bool, check_int, check_number, check_seeds, c
 TRAJECTORY_COLUMNS = ("step", "objective", "ell", "entropy", "mmd2_ref", "acc_train", "acc_test")
 
 #: The settings ``train`` uses when not told otherwise (the benchmark's best;
-#: see docs/method.md §5).
+#: see docs/training.md).
 DEFAULTS: dict[str, Any] = {
     "optimizer": "lbfgs",
     "ansatz": "ry_chain",
@@ -308,7 +308,8 @@ def train(
     Parameters
     ----------
     table : array, length 2^n
-        Any finite cost or score table, bit 0 of the index = qubit 0 (PennyLane's order).
+        Any finite cost or score table; qubit 0 is the most significant bit of the index
+        (PennyLane's order).
     objective : {"mle", "elbo", "selbo"}
     maximize : bool
         True: maximise E_q[table] (a log-likelihood); False: minimise it (a cost).
