@@ -1,5 +1,7 @@
 """Training reaches known optima, is deterministic, and rejects bad arguments."""
 
+from functools import partial
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -10,7 +12,11 @@ from qhnet.limits import MAX_EXACT_QUBITS
 from qhnet.training import TRAJECTORY_COLUMNS, train
 from qhnet.training.checkpoint import Checkpoint, remove_run_checkpoints
 from qhnet.training.checkpoint import run_checkpoint_path as checkpoint_path
-from qhnet.training.exact import _program
+from qhnet.training.exact import DEFAULTS, _program
+
+#: The trainer's mechanics are tested on the 1-layer ry_chain circuit (fast to
+#: compile, its basis known); the defaults have a test of their own.
+_train = partial(train, ansatz="ry_chain", layers=1)
 
 
 def _table_with_optimum(n, opt, seed=0):
@@ -37,7 +43,7 @@ def test_mle_reaches_known_optimum(opt, optimizer):
     perm = cnot_layer_permutation(n)
     ll = -3.0 * _popcount(perm ^ perm[opt]).astype(float) - 10.0
     assert np.argmax(ll) == opt
-    for run in train(ll, "mle", optimizer=optimizer, seeds=range(4)):
+    for run in _train(ll, "mle", optimizer=optimizer, seeds=range(4)):
         assert float(probabilities(run.theta)[opt]) >= 0.9
         assert run.steps_to_optimum is not None
 
@@ -48,7 +54,7 @@ def test_mle_on_random_table_finds_optimum_for_some_seeds(optimizer, ansatz):
     """Brute force knows the optimum; some starts of every optimiser × ansatz reach it."""
     n, opt = 5, 0b10110
     ll = _table_with_optimum(n, opt)
-    runs = train(ll, "mle", optimizer=optimizer, ansatz=ansatz, layers=2, seeds=range(8))
+    runs = _train(ll, "mle", optimizer=optimizer, ansatz=ansatz, layers=2, seeds=range(8))
     masses = [float(probabilities(r.theta_best, ansatz)[opt]) for r in runs]
     assert all(r.theta.shape == angle_shape(ansatz, n, 2) for r in runs)
     hits = [r.steps_to_optimum is not None for r in runs]
@@ -65,7 +71,7 @@ def test_elbo_keeps_entropy_and_lambda_orders_it(optimizer):
     ll = _table_with_optimum(n, 3)
     ent = {}
     for lam in (0.1, 10.0):
-        (run,) = train(ll, "elbo", lam=lam, optimizer=optimizer, seeds=[0])
+        (run,) = _train(ll, "elbo", lam=lam, optimizer=optimizer, seeds=[0])
         ent[lam] = run.trajectory["entropy"][-1]
     assert ent[10.0] > ent[0.1]
     assert ent[10.0] > 0.9 * n * np.log(2)
@@ -74,16 +80,16 @@ def test_elbo_keeps_entropy_and_lambda_orders_it(optimizer):
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_selbo_pushes_towards_uniform(optimizer):
     ll = _table_with_optimum(5, 3)
-    (mle,) = train(ll, "mle", optimizer=optimizer, seeds=[1])
-    (sel,) = train(ll, "selbo", lam=1000.0, h=1.25, optimizer=optimizer, seeds=[1])
+    (mle,) = _train(ll, "mle", optimizer=optimizer, seeds=[1])
+    (sel,) = _train(ll, "selbo", lam=1000.0, h=1.25, optimizer=optimizer, seeds=[1])
     assert sel.trajectory["mmd2_ref"][-1] < 0.1 * mle.trajectory["mmd2_ref"][-1]
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_deterministic_same_seed(optimizer):
     ll = _table_with_optimum(6, 9)
-    a = train(ll, "elbo", lam=1.0, optimizer=optimizer, max_steps=400, seeds=[3, 4])
-    b = train(ll, "elbo", lam=1.0, optimizer=optimizer, max_steps=400, seeds=[4])
+    a = _train(ll, "elbo", lam=1.0, optimizer=optimizer, max_steps=400, seeds=[3, 4])
+    b = _train(ll, "elbo", lam=1.0, optimizer=optimizer, max_steps=400, seeds=[4])
     np.testing.assert_array_equal(a[1].theta, b[0].theta)
     for col in TRAJECTORY_COLUMNS:
         np.testing.assert_array_equal(a[1].trajectory[col], b[0].trajectory[col])
@@ -92,7 +98,7 @@ def test_deterministic_same_seed(optimizer):
 
 def test_trajectory_shape_and_final_point():
     ll = _table_with_optimum(4, 1)
-    (run,) = train(
+    (run,) = _train(
         ll, "mle", optimizer="adam", max_steps=200, min_steps=200, record_every=50, seeds=[0]
     )
     assert list(run.trajectory["step"]) == [0, 50, 100, 150, 200]
@@ -105,7 +111,7 @@ def test_trajectory_shape_and_final_point():
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_best_iterate_is_kept(optimizer):
     ll = _table_with_optimum(6, 9, seed=2)
-    for run in train(ll, "elbo", lam=0.3, optimizer=optimizer, record_every=1, seeds=[0, 1]):
+    for run in _train(ll, "elbo", lam=0.3, optimizer=optimizer, record_every=1, seeds=[0, 1]):
         j_best = float(
             objective_value(jnp.asarray(run.theta_best), jnp.asarray(ll), "elbo", 0.3, 1.0)
         )
@@ -120,7 +126,7 @@ def test_rtol_rule_fires_as_stated():
     """Adam stops at the first step s >= min_steps with |J_s - J_(s-w)| <= rtol * range."""
     ll = _table_with_optimum(4, 1)
     rtol, max_steps, frac = 1e-6, 2000, 0.05
-    (run,) = train(
+    (run,) = _train(
         ll,
         "elbo",
         lam=3.0,
@@ -143,7 +149,7 @@ def test_rtol_rule_fires_as_stated():
 
 def test_gtol_rule():
     ll = _table_with_optimum(6, 9, seed=3)
-    for run in train(ll, "mle", optimizer="lbfgs", gtol=1e-7, rtol=0.0, seeds=[0, 1]):
+    for run in _train(ll, "mle", optimizer="lbfgs", gtol=1e-7, rtol=0.0, seeds=[0, 1]):
         assert run.stop_reason == "gtol" and run.steps < 500
         _, g = value_and_grad_fn("mle")(jnp.asarray(run.theta_best), jnp.asarray(ll), 0.0, 1.0)
         assert np.abs(np.asarray(g)).max() <= 10 * 1e-7 * np.ptp(ll)
@@ -154,7 +160,7 @@ def test_stopping_rule_is_scale_invariant():
     Adam's path (up to its eps) nor the step at which the rule fires."""
     ll = _table_with_optimum(6, 9, seed=3)
     kw = dict(optimizer="adam", rtol=1e-7, gtol=1e-6, seeds=[0, 1])
-    for x, y in zip(train(ll, **kw), train(ll / 100 + 3.0, **kw), strict=True):
+    for x, y in zip(_train(ll, **kw), _train(ll / 100 + 3.0, **kw), strict=True):
         assert x.converged and x.stop_reason == y.stop_reason
         assert abs(x.steps - y.steps) <= 2
         np.testing.assert_allclose(probabilities(x.theta), probabilities(y.theta), atol=1e-6)
@@ -168,13 +174,13 @@ def test_steps_to_optimum_is_the_first_step_with_the_mode_in_the_set(optimizer):
     n, opt = 5, 0b10110
     perm = cnot_layer_permutation(n)
     ll = -3.0 * _popcount(perm ^ perm[opt]).astype(float) - 10.0
-    (run,) = train(ll, "mle", optimizer=optimizer, seeds=[3], rtol=0.0, gtol=0.0, max_steps=300)
+    (run,) = _train(ll, "mle", optimizer=optimizer, seeds=[3], rtol=0.0, gtol=0.0, max_steps=300)
     k = run.steps_to_optimum
     assert k is not None and 0 < k < run.steps
     for steps, inside in ((k, True), (k - 1, False)):
         theta = run.theta0
         if steps:
-            (short,) = train(
+            (short,) = _train(
                 ll,
                 "mle",
                 optimizer=optimizer,
@@ -195,11 +201,11 @@ def test_no_recompilation_for_run_length_lr_lambda_or_table():
     and budgets in the same bucket (max_steps + 1 and max_steps / record_every + 1
     padded to powers of two) share one executable."""
     ll = _table_with_optimum(5, 3)
-    lengths = {r.steps for r in train(ll, "elbo", lam=1.0, optimizer="adam", max_steps=600)}
+    lengths = {r.steps for r in _train(ll, "elbo", lam=1.0, optimizer="adam", max_steps=600)}
     _, advance, _ = _program("elbo", "ry_chain", "adam", 10)
     size = advance._cache_size()
     for max_steps, lr, lam, seed in ((630, 0.1, 3.0, 1), (540, 0.01, 0.1, 2), (520, 0.05, 10.0, 3)):
-        runs = train(
+        runs = _train(
             _table_with_optimum(5, seed, seed),
             "elbo",
             lam=lam,
@@ -216,8 +222,8 @@ def test_no_recompilation_for_run_length_lr_lambda_or_table():
 
 def test_minimize_is_maximize_of_the_negated_table():
     ll = _table_with_optimum(5, 3)
-    (up,) = train(ll, "elbo", lam=1.0, seeds=[2])
-    (down,) = train(-ll, "elbo", lam=1.0, maximize=False, seeds=[2])
+    (up,) = _train(ll, "elbo", lam=1.0, seeds=[2])
+    (down,) = _train(-ll, "elbo", lam=1.0, maximize=False, seeds=[2])
     np.testing.assert_array_equal(up.theta, down.theta)
     assert down.objective == -up.objective and down.best_objective == -up.best_objective
     np.testing.assert_array_equal(down.trajectory["ell"], -up.trajectory["ell"])
@@ -229,7 +235,7 @@ def test_resumed_run_is_bit_identical(tmp_path, monkeypatch):
     exactly where the uninterrupted run ends."""
     ll = _table_with_optimum(6, 9)
     kw = dict(objective="selbo", lam=10.0, h=1.5, optimizer="adam", max_steps=900, seeds=[0, 1])
-    whole = train(ll, **kw)
+    whole = _train(ll, **kw)
 
     calls = {"n": 0}
     real_save = Checkpoint.save
@@ -242,9 +248,9 @@ def test_resumed_run_is_bit_identical(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Checkpoint, "save", crash_after_first)
     with pytest.raises(KeyboardInterrupt):
-        train(ll, checkpoint_dir=tmp_path / "ck", checkpoint_every=100, **kw)
+        _train(ll, checkpoint_dir=tmp_path / "ck", checkpoint_every=100, **kw)
     assert checkpoint_path(tmp_path / "ck", 0).is_file()
-    resumed = train(ll, checkpoint_dir=tmp_path / "ck", checkpoint_every=100, **kw)
+    resumed = _train(ll, checkpoint_dir=tmp_path / "ck", checkpoint_every=100, **kw)
     assert resumed[0].resumed and not resumed[1].resumed
     for a, b in zip(whole, resumed, strict=True):
         np.testing.assert_array_equal(a.theta, b.theta)
@@ -257,7 +263,7 @@ def test_resumed_run_is_bit_identical(tmp_path, monkeypatch):
         for col in TRAJECTORY_COLUMNS:
             np.testing.assert_array_equal(a.trajectory[col], b.trajectory[col])
     # a finished run's checkpoint is reused as it is; remove_checkpoints clears the folder
-    again = train(ll, checkpoint_dir=tmp_path / "ck", checkpoint_every=100, **kw)
+    again = _train(ll, checkpoint_dir=tmp_path / "ck", checkpoint_every=100, **kw)
     assert all(r.resumed for r in again)
     remove_run_checkpoints(tmp_path / "ck", kw["seeds"])
     assert not (tmp_path / "ck").exists()
@@ -265,8 +271,8 @@ def test_resumed_run_is_bit_identical(tmp_path, monkeypatch):
 
 def test_changed_configuration_does_not_resume(tmp_path):
     ll = _table_with_optimum(4, 1)
-    train(ll, optimizer="adam", max_steps=300, seeds=[0], checkpoint_dir=tmp_path, lr=0.05)
-    (other,) = train(
+    _train(ll, optimizer="adam", max_steps=300, seeds=[0], checkpoint_dir=tmp_path, lr=0.05)
+    (other,) = _train(
         ll, optimizer="adam", max_steps=300, seeds=[0], checkpoint_dir=tmp_path, lr=0.1
     )
     assert not other.resumed
@@ -292,17 +298,17 @@ def test_changed_configuration_does_not_resume(tmp_path):
 )
 def test_bad_arguments(kw, match):
     with pytest.raises(ValueError, match=match):
-        train(np.zeros(16), **kw)
+        _train(np.zeros(16), **kw)
 
 
 def test_bad_table_length():
     with pytest.raises(ValueError, match="table must be a 1-D table of length 2\\^n"):
-        train(np.zeros(10), "mle")
+        _train(np.zeros(10), "mle")
 
 
 def test_too_many_qubits_for_exact_mode():
     with pytest.raises(ValueError, match=f"at most {MAX_EXACT_QUBITS} for exact mode"):
-        train(np.zeros(2**25, dtype=np.float32), "mle")
+        _train(np.zeros(2**25, dtype=np.float32), "mle")
 
 
 _CHILD = """
@@ -322,7 +328,7 @@ rng = np.random.default_rng(0)
 ll = -rng.uniform(20, 40, 2**6)
 ll[9] = -5.0
 train(ll, "elbo", lam=1.0, optimizer="adam", max_steps=900, seeds=[0],
-      checkpoint_dir=sys.argv[1], checkpoint_every=200)
+      ansatz="ry_chain", layers=1, checkpoint_dir=sys.argv[1], checkpoint_every=200)
 """
 
 
@@ -346,9 +352,17 @@ def test_killed_process_resumes_bit_identical(tmp_path):
         child.wait()
     ll = _table_with_optimum(6, 9)
     kw = dict(objective="elbo", lam=1.0, optimizer="adam", max_steps=900, seeds=[0])
-    (resumed,) = train(ll, checkpoint_dir=ck, checkpoint_every=200, **kw)
-    (whole,) = train(ll, **kw)
+    (resumed,) = _train(ll, checkpoint_dir=ck, checkpoint_every=200, **kw)
+    (whole,) = _train(ll, **kw)
     assert resumed.resumed
     np.testing.assert_array_equal(resumed.theta, whole.theta)
     np.testing.assert_array_equal(resumed.trajectory["objective"], whole.trajectory["objective"])
     assert resumed.steps == whole.steps
+
+
+def test_defaults_are_the_documented_ones():
+    """train() without settings uses DEFAULTS (the benchmark's best, docs/training.md)."""
+    ll = _table_with_optimum(4, 0b0110)
+    (run,) = train(ll, seeds=[0])
+    assert run.optimizer == DEFAULTS["optimizer"] and run.ansatz == DEFAULTS["ansatz"]
+    assert run.theta.shape == angle_shape(DEFAULTS["ansatz"], 4, DEFAULTS["layers"])

@@ -171,7 +171,8 @@ def render_training_defaults() -> str:
 
 
 #: The optimiser issue's targets for ``train``'s defaults (checked, not asserted).
-TRAINING_TARGETS = {"hit_rate": 0.95, "median_seconds": 2.0, "dataset": "digits01"}
+#: ``restarts``: the number of starts behind the best-of-k row (a user's seeds=range(k)).
+TRAINING_TARGETS = {"hit_rate": 0.95, "median_seconds": 2.0, "dataset": "digits01", "restarts": 10}
 
 
 def render_training_targets() -> str:
@@ -185,6 +186,11 @@ def render_training_targets() -> str:
         f"| {tt['dataset']}: ≥ {tt['hit_rate']:.0%} of {int(d['starts'])} starts within 1e-4 "
         f"with the defaults, ≤ {tt['median_seconds']:g} s per run | hit {d['hit_rate']:.2f}, "
         f"{_seconds(d['median_seconds'])} s per run | {'yes' if met else 'no'} |"
+    )
+    k = TRAINING_TARGETS["restarts"]
+    lines.append(
+        f"| {tt['dataset']}: the best of {k} independent starts with the defaults "
+        f"(1 − (1 − hit)^{k}) | {1 - (1 - d['hit_rate']) ** k:.3f} | – |"
     )
     for name, g in t.groupby("dataset", sort=False):
         by = g.set_index("variant")
@@ -205,7 +211,8 @@ def render_training_stopping() -> str:
     ]
     for r in t.itertuples():
         lines.append(
-            f"| {r.optimizer} | {r.rule} | {r.hit_rate:.2f} | {r.mode_hit_rate:.2f} | "
+            f"| {r.optimizer} | {r.rule.replace('|', chr(92) + '|')} | {r.hit_rate:.2f} | "
+            f"{r.mode_hit_rate:.2f} | "
             f"{r.median_steps:.0f} | {_seconds(r.median_seconds)} |"
         )
     return "\n".join(lines) + "\n"

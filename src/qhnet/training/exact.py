@@ -58,8 +58,8 @@ TRAJECTORY_COLUMNS = ("step", "objective", "ell", "entropy", "mmd2_ref", "acc_tr
 #: see docs/training.md).
 DEFAULTS: dict[str, Any] = {
     "optimizer": "lbfgs",
-    "ansatz": "ry_chain",
-    "layers": 1,
+    "ansatz": "brick",
+    "layers": 4,
     "lr": 0.05,
     "max_steps": {"adam": 3000, "lbfgs": 500},
     "min_steps": {"adam": 500, "lbfgs": 0},
