@@ -64,6 +64,8 @@ BAD = [
         "trainability.datasets_by_ansatz.ry_chain",
     ),
     ("negative seed", _set(["seeds"], [0, -1]), "-1"),
+    ("baseline lambda not trained", _set(["baselines", "lams"], [0, 3]), "baselines.lams[1]"),
+    ("annealing cools upwards", _set(["baselines", "t_end"], 1.0), "baselines.t_end"),
     ("landscape lambda not trained", _set(["landscape", "elbo_lam"], 3), "landscape.elbo_lam"),
     ("landscape seed not trained", _set(["landscape", "seed"], 99), "landscape.seed"),
     (

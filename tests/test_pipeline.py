@@ -180,6 +180,26 @@ def test_full_config_dry_run_job_count(workdir):
     assert re.search(rf"^enumerate_binns\s+{n_data}$", text, re.M)
 
 
+def test_baselines_table_sits_beside_the_circuit(tiny_run):
+    cfg = _test_config()
+    t = pd.read_csv(tiny_run / "results/tables/baselines.csv")
+    lams = cfg["baselines"]["lams"]
+    named = [("mle" if lam == 0 else f"elbo_lam{lam:g}") for lam in lams]
+    methods = {"annealing", "straight_through", "exhaustive"}
+    methods |= {f"mean_field_{a}" for a in named} | {f"circuit_{a}" for a in named}
+    for d in cfg["datasets"]:
+        g = t[t["dataset"] == d].set_index("method")
+        assert set(g.index) == methods
+        assert g.at["exhaustive", "hit_rate"] == 1.0 and g.at["exhaustive", "n_seeds"] == 1
+        assert (g.drop(index="exhaustive")["n_seeds"] == len(cfg["seeds"])).all()
+        assert g["hit_rate"].between(0, 1).all()
+        # a point estimate: expected, mode and BMA accuracies of its network agree
+        for m in ("annealing", "straight_through", "exhaustive"):
+            assert g.at[m, "mean_acc_test_expected"] == pytest.approx(g.at[m, "mean_acc_test_mode"])
+    html = (tiny_run / "results/report/report.html").read_text()
+    assert "Classical baselines beside the circuit" in html and "straight_through" in html
+
+
 def _trainability_cells(tb):
     """(dataset, optimizer, ansatz, layers) of the study; datasets_by_ansatz narrows an ansatz."""
     only = tb.get("datasets_by_ansatz", {})

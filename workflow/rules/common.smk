@@ -49,6 +49,7 @@ else:
 RESULTS = config["results"].rstrip("/")
 DATASETS = config["datasets"]
 TRAINABILITY = config["trainability"]
+BASELINES = config["baselines"]
 TB_DATASETS = TRAINABILITY["datasets"] if TRAINABILITY["enabled"] else []
 ALL_DATASETS = list(dict.fromkeys([*DATASETS, *TB_DATASETS]))
 # arm names do not depend on n; the bandwidths they stand for are resolved per
@@ -250,7 +251,9 @@ def trainability_files():
         path
         for ansatz in TRAINABILITY["ansatze"]
         for path in expand(
-            res("trainability/{dataset}/{optimizer}/{ansatz}/L{layers}.metrics.parquet"),
+            res(
+                "trainability/{dataset}/{optimizer}/{ansatz}/L{layers}.metrics.parquet"
+            ),
             dataset=trainability_datasets(TRAINABILITY, ansatz),
             optimizer=TRAINABILITY["optimizers"],
             ansatz=ansatz,
@@ -267,6 +270,20 @@ def optional_tables():
     return out
 
 
+def baseline_tables():
+    """The baselines' table when enabled (the report's input; no claim reads it)."""
+    return {"baselines": res("tables/baselines.csv")} if BASELINES["enabled"] else {}
+
+
+def get_baselines_param(wildcards, input):
+    """The notebook's baselines parameter: the table, or none when they are off."""
+    return (
+        f"-p baselines_path {input.baselines}"
+        if "baselines" in input.keys()
+        else "-p baselines_path none"
+    )
+
+
 def all_outputs():
     """Every table, figure and the rendered report."""
     return [
@@ -276,6 +293,7 @@ def all_outputs():
         res("tables/roughness.csv"),
         res("tables/claims.csv"),
         *optional_tables().values(),
+        *baseline_tables().values(),
         *[res(f"figures/{f}.png") for f in FIGURES],
         res("report/report.html"),
     ]

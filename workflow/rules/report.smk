@@ -69,6 +69,7 @@ rule notebook:
     """Run the report notebook on the tables with papermill and render it to HTML."""
     input:
         **optional_tables(),
+        **baseline_tables(),
         runs=rules.aggregate.output.runs,
         variance=rules.aggregate.output.variance,
         trajectories=rules.aggregate.output.trajectories,
@@ -98,6 +99,7 @@ rule notebook:
         step=step("render_notebook"),
         landscape_dir=get_landscape_dir,
         noise=get_noise_param,
+        baselines=get_baselines_param,
         n_boot=config["analysis"]["n_boot"],
         seed=config["analysis"]["seed"],
         optimizer=TRAINING["optimizer"],
@@ -108,6 +110,6 @@ rule notebook:
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
         "-p roughness_path {input.roughness} -p claims_path {input.claims} "
         "-p landscape_dir {params.landscape_dir} "
-        "{params.noise} -p n_boot {params.n_boot} -p seed {params.seed} "
+        "{params.noise} {params.baselines} -p n_boot {params.n_boot} -p seed {params.seed} "
         "-p optimizer {params.optimizer} "
         "> {log} 2>&1"

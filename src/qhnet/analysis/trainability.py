@@ -74,3 +74,75 @@ def hit_rate_table(runs: pd.DataFrame, hit_tol: float = 1e-4) -> pd.DataFrame:
     )
     out["hit_tol"] = hit_tol
     return out
+
+
+#: Columns a per-run frame needs for :func:`baseline_table` (circuit runs and baselines).
+BASELINE_METRICS = (
+    "mode_is_optimum",
+    "mass_on_optimum",
+    "ll_gap",
+    "acc_test_expected",
+    "acc_test_mode",
+    "acc_test_bma",
+    "steps",
+)
+
+
+def baseline_table(baselines: pd.DataFrame, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The classical baselines beside the circuit, one row per (dataset, method).
+
+    Parameters
+    ----------
+    baselines : DataFrame
+        Rows of ``scripts/baselines.py`` (``dataset``, ``method``, ``seed``,
+        ``likelihood_evaluations`` and ``BASELINE_METRICS``).
+    runs : DataFrame, optional
+        The circuit's runs (exact mode, one optimiser) to put beside them: for every
+        mean-field λ in ``baselines``, the circuit's arm with the same objective
+        (``mle`` for λ = 0, ``elbo_lam<λ>`` otherwise), as method ``circuit_<arm>``.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset``, ``method``, ``n_seeds``, ``hit_rate`` (mode in the optimum set),
+        ``mean_mass_on_optimum``, ``median_ll_gap``, mean and standard deviation
+        across seeds of the test accuracy (expected, mode; BMA mean), the median
+        steps and likelihood evaluations.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing.
+    """
+    need = {"dataset", "method", "seed", "likelihood_evaluations", *BASELINE_METRICS}
+    missing = sorted(need - set(baselines.columns))
+    if missing:
+        raise ValueError(f"baselines must have the columns {sorted(need)}; missing {missing}")
+    frames = [baselines]
+    if runs is not None:
+        lams = sorted(baselines["lam"].dropna().unique())
+        arms = {"mle" if lam == 0 else f"elbo_lam{lam:g}" for lam in lams}
+        circ = runs[runs["arm"].isin(arms)]
+        circ = circ.assign(
+            method="circuit_" + circ["arm"], likelihood_evaluations=2 ** circ["n_qubits"]
+        )
+        frames.append(circ[[*need]])
+    df = pd.concat([f[[*need]] for f in frames], ignore_index=True)
+    out = (
+        df.groupby(["dataset", "method"], sort=False)
+        .agg(
+            n_seeds=("seed", "size"),
+            hit_rate=("mode_is_optimum", "mean"),
+            mean_mass_on_optimum=("mass_on_optimum", "mean"),
+            median_ll_gap=("ll_gap", "median"),
+            mean_acc_test_expected=("acc_test_expected", "mean"),
+            std_acc_test_expected=("acc_test_expected", "std"),
+            mean_acc_test_mode=("acc_test_mode", "mean"),
+            std_acc_test_mode=("acc_test_mode", "std"),
+            mean_acc_test_bma=("acc_test_bma", "mean"),
+            median_steps=("steps", "median"),
+            median_likelihood_evaluations=("likelihood_evaluations", "median"),
+        )
+        .reset_index()
+    )
+    return out.sort_values("dataset", kind="stable").reset_index(drop=True)

@@ -196,6 +196,24 @@ def check_config(config: dict) -> None:
                 )
             resolved[key] = spec
 
+    bl = config["baselines"]
+    if bl["enabled"]:
+        if bl["t_end"] > bl["t_start"]:
+            _fail(
+                "baselines.t_end",
+                f"must be <= baselines.t_start ({bl['t_start']}); got {bl['t_end']}",
+            )
+        trained = {a.arm for a in arms}
+        for i, lam in enumerate(bl["lams"]):
+            arm = "mle" if lam == 0 else f"elbo_lam{lam:g}"
+            if arm not in trained:
+                _fail(
+                    f"baselines.lams[{i}]",
+                    f"{lam:g} needs the circuit's arm {arm!r} to compare with, which the sweep "
+                    f"does not train; allowed: 0 (with mle in objectives) or a lambda of "
+                    f"lambdas with elbo in objectives: {config['lambdas']}",
+                )
+
     tr = config["training"]
     if tr["min_steps"] > tr["max_steps"]:
         _fail(
