@@ -12,15 +12,17 @@ def main(argv=None):
     ap.add_argument(
         "--baselines", nargs="+", required=True, type=existing_file, help="per-dataset baselines"
     )
-    ap.add_argument("--runs", required=True, type=existing_file, help="tables/runs.parquet")
     ap.add_argument(
-        "--optimizer", required=True, help="the circuit runs' optimiser (training.optimizer)"
+        "--runs",
+        nargs="+",
+        required=True,
+        type=existing_file,
+        help="the circuit's run metrics of the arms to compare with (one optimiser)",
     )
     ap.add_argument("--out", required=True, type=output_file, help="output: baselines.csv")
     a = ap.parse_args(argv)
     base = pd.concat([pd.read_parquet(p) for p in a.baselines], ignore_index=True)
-    runs = pd.read_parquet(a.runs)
-    runs = runs[(runs["mode"] == "exact") & (runs["optimizer"] == a.optimizer)]
+    runs = pd.concat([pd.read_parquet(p) for p in a.runs], ignore_index=True)
     table = ap.check(baseline_table, base, runs)
     write_frame(table, a.out)
     for r in table.itertuples():

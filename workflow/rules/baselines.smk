@@ -39,7 +39,7 @@ rule baselines_table:
     """The baselines beside the circuit's arms of the same objectives, per dataset."""
     input:
         baselines=expand(rules.baselines.output[0], dataset=DATASETS),
-        runs=rules.aggregate.output.runs,
+        runs=baseline_run_files(),
     output:
         report(
             res("tables/baselines.csv"),
@@ -54,7 +54,6 @@ rule baselines_table:
         CONDA_ENV
     params:
         step=step("baselines_table"),
-        optimizer=TRAINING["optimizer"],
     shell:
         "{params.step} --baselines {input.baselines} --runs {input.runs} "
-        "--optimizer {params.optimizer} --out {output} > {log} 2>&1"
+        "--out {output} > {log} 2>&1"

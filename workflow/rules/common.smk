@@ -212,6 +212,22 @@ def run_files(kind):
     return exact + sampled
 
 
+def baseline_arms():
+    """The circuit's arms the baselines sit beside: mle (λ = 0) and elbo_lam<λ>."""
+    return ["mle" if lam == 0 else f"elbo_lam{lam:g}" for lam in BASELINES["lams"]]
+
+
+def baseline_run_files():
+    """Metrics of those arms under training.optimizer: the baselines' table reruns alone."""
+    return expand(
+        res("runs/{dataset}/{optimizer}/{arm}/{batch}.metrics.parquet"),
+        dataset=DATASETS,
+        optimizer=TRAINING["optimizer"],
+        arm=baseline_arms(),
+        batch=BATCHES,
+    )
+
+
 def get_landscape_metrics(wildcards):
     """Metrics of the landscape seed's batch for each arm the slices are centred on."""
     batch = SEED_BATCH[config["landscape"]["seed"]]
