@@ -60,6 +60,7 @@ SNAPSHOT_TABLES = (
     "roughness.csv",
     "noise.csv",
     "hit_rates.csv",
+    "baselines.csv",
 )
 
 BLOCK = re.compile(
@@ -119,6 +120,32 @@ def render_hit_rates() -> str:
         f"Fraction of {n} random starts of MLE whose E_q mean BCE is within {tol:g} of the "
         "exhaustive optimum (in brackets: whose mode network is in the optimum set), "
         "from `docs/findings/hit_rates.csv`:\n\n" + "\n".join(lines) + "\n"
+    )
+
+
+def render_baselines() -> str:
+    """The classical baselines beside the circuit (tables/baselines.csv of a run)."""
+    t = pd.read_csv(FINDINGS / "baselines.csv")
+    lines = [
+        "| dataset | method | seeds | optimum hit | test acc. (mode) | test acc. (expected) "
+        "| test acc. (BMA) | likelihood evaluations |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def pm(mean, std):
+        return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
+
+    for r in t.itertuples():
+        lines.append(
+            f"| {r.dataset} | {r.method} | {r.n_seeds} | {r.hit_rate:.2f} | "
+            f"{pm(r.mean_acc_test_mode, r.std_acc_test_mode)} | "
+            f"{pm(r.mean_acc_test_expected, r.std_acc_test_expected)} | "
+            f"{r.mean_acc_test_bma:.3f} | {r.median_likelihood_evaluations:.0f} |"
+        )
+    return (
+        "Mean ± standard deviation across seeds, from `docs/findings/baselines.csv`:\n\n"
+        + "\n".join(lines)
+        + "\n"
     )
 
 
@@ -284,6 +311,7 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "hardware": render_hardware,
     "calibration": render_calibration,
     "hit_rates": render_hit_rates,
+    "baselines": render_baselines,
     "training_optimisers": render_training_optimisers,
     "training_defaults": render_training_defaults,
     "training_stopping": render_training_stopping,
