@@ -401,6 +401,7 @@ def cmd_snapshot(a) -> int:
     config = resolve(Path(a.config))
     if Path(config["results"]).resolve() != results.resolve():
         raise SystemExit(f"error: {a.config} writes to {config['results']!r}, not {str(results)!r}")
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))  # before copying
     FINDINGS.mkdir(parents=True, exist_ok=True)
     names = a.tables or [n for n in SNAPSHOT_TABLES if (tables / n).is_file()]
     if a.tables:
@@ -412,7 +413,7 @@ def cmd_snapshot(a) -> int:
         "config": str(a.config),
         "config_sha256": hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest(),
         "commit": _git("rev-parse", "HEAD"),
-        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "dirty": dirty,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "wall_seconds": a.wall_seconds,
