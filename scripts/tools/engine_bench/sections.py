@@ -259,21 +259,23 @@ def run_section(n, layers, steps, paths, cap, log, exclude=None) -> list[dict]:
 
 def _run_section(n, layers, steps, paths, cap, log, exclude, cache) -> list[dict]:
     rows, results = [], {}
+
+    def not_run(path, status, note):
+        return row(
+            section="run",
+            path=path,
+            objective="elbo",
+            n=n,
+            layers=layers,
+            steps=steps,
+            status=status,
+            note=note,
+        )
+
     for path in paths:
         reason = exclude(path) if exclude else None
         if reason:
-            rows.append(
-                row(
-                    section="run",
-                    path=path,
-                    objective="elbo",
-                    n=n,
-                    layers=layers,
-                    steps=steps,
-                    status="skipped",
-                    note=reason,
-                )
-            )
+            rows.append(not_run(path, "skipped", reason))
             continue
         child = "qhnet" if path.startswith("qhnet") else path
         env = dict(os.environ)
@@ -285,34 +287,13 @@ def _run_section(n, layers, steps, paths, cap, log, exclude, cache) -> list[dict
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=cap)
         except subprocess.TimeoutExpired:
             wall = time.perf_counter() - t
-            rows.append(
-                row(
-                    section="run",
-                    path=path,
-                    objective="elbo",
-                    n=n,
-                    layers=layers,
-                    steps=steps,
-                    status="timeout",
-                    note=f"stopped after {wall:.0f} s (cap {cap:g} s)",
-                )
-            )
+            rows.append(not_run(path, "timeout", f"stopped after {wall:.0f} s (cap {cap:g} s)"))
             log(f"run {path}: timeout")
             continue
         wall = time.perf_counter() - t
         if proc.returncode != 0:
-            rows.append(
-                row(
-                    section="run",
-                    path=path,
-                    objective="elbo",
-                    n=n,
-                    layers=layers,
-                    steps=steps,
-                    status="failed",
-                    note=proc.stderr.strip().splitlines()[-1][:300] if proc.stderr else "",
-                )
-            )
+            last = proc.stderr.strip().splitlines()[-1][:300] if proc.stderr else ""
+            rows.append(not_run(path, "failed", last))
             log(f"run {path}: FAILED\n{proc.stderr[-2000:]}")
             continue
         info = json.loads(proc.stdout.strip().splitlines()[-1])
