@@ -159,6 +159,7 @@ def test_notebook_parameters_default_to_results():
         "landscape_path",
         "landscape_dir",
         "noise_path",
+        "baselines_path",
         "claims_path",
         "roughness_path",
     }

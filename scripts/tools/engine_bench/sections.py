@@ -208,6 +208,7 @@ def child_run(path: str, n: int, layers: int, steps: int) -> dict:
             random_table(n),
             "elbo",
             lam=LAM,
+            ansatz="ry_chain",  # the circuit every path of the benchmark builds
             layers=layers,
             lr=LR,
             max_steps=steps,
