@@ -221,6 +221,8 @@ def test_hit_rates_table(tiny_run):
     assert set(zip(t["dataset"], t["optimizer"], t["ansatz"], t["layers"], strict=True)) == cells
     assert (t["n_seeds"] == len(cfg["seeds"])).all()
     assert t["hit_rate"].between(0, 1).all() and t["mode_hit_rate"].between(0, 1).all()
+    html = (tiny_run / "results/report/report.html").read_text()
+    assert "The trainability study: does MLE reach the optimum?" in html
     digits = t[t["dataset"] == "digits01"]
     assert (digits["optimum_bce"] > 0).all() and digits["optimum_acc_test"].between(0.5, 1).all()
 

@@ -160,6 +160,7 @@ def test_notebook_parameters_default_to_results():
         "landscape_dir",
         "noise_path",
         "baselines_path",
+        "hit_rates_path",
         "claims_path",
         "roughness_path",
     }
@@ -169,6 +170,23 @@ def test_notebook_parameters_default_to_results():
 @pytest.mark.pipeline
 def test_notebook_executes_and_renders(tmp_path):
     paths = make_results_dir(tmp_path / "results", n_seeds=6)
+    # the optional tables of the trainability study and the baselines, as their steps write them
+    hits = pd.DataFrame(
+        {
+            "dataset": "moons",
+            "optimizer": ["adam", "lbfgs"],
+            "ansatz": "ry_chain",
+            "layers": 1,
+            "n_seeds": 4,
+            "optimum_bce": 0.3,
+            "hit_rate": [0.25, 0.5],
+            "mode_hit_rate": [0.25, 0.5],
+            "hit_tol": 1e-4,
+        }
+    )
+    paths["hit_rates_path"] = tmp_path / "results" / "tables" / "hit_rates.csv"
+    hits.to_csv(paths["hit_rates_path"], index=False)
+    paths["baselines_path"] = "none"  # an optional table that is off renders a sentence
     args = []
     for name, value in paths.items():
         args += ["-p", name, str(value)]
@@ -204,7 +222,7 @@ def test_notebook_executes_and_renders(tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 8  # every figure, including roughness, sampled-vs-exact and noise
+    assert len(images) == 9  # every figure: roughness, sampled-vs-exact, noise, hit rates
     assert Path(paths["claims_path"]).read_bytes() == before  # read, never written
     html = (tmp_path / "report.html").read_text()
     assert "Verdicts" in html and "supported" in html and "<img" in html

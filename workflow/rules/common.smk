@@ -291,12 +291,11 @@ def baseline_tables():
     return {"baselines": res("tables/baselines.csv")} if BASELINES["enabled"] else {}
 
 
-def get_baselines_param(wildcards, input):
-    """The notebook's baselines parameter: the table, or none when they are off."""
-    return (
-        f"-p baselines_path {input.baselines}"
-        if "baselines" in input.keys()
-        else "-p baselines_path none"
+def get_optional_params(wildcards, input):
+    """The notebook's optional tables (baselines, hit rates): each path, or none when off."""
+    return " ".join(
+        f"-p {name}_path {input[name] if name in input.keys() else 'none'}"
+        for name in ("baselines", "hit_rates")
     )
 
 

@@ -99,7 +99,7 @@ rule notebook:
         step=step("render_notebook"),
         landscape_dir=get_landscape_dir,
         noise=get_noise_param,
-        baselines=get_baselines_param,
+        optional=get_optional_params,
         n_boot=config["analysis"]["n_boot"],
         seed=config["analysis"]["seed"],
         optimizer=TRAINING["optimizer"],
@@ -110,6 +110,6 @@ rule notebook:
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
         "-p roughness_path {input.roughness} -p claims_path {input.claims} "
         "-p landscape_dir {params.landscape_dir} "
-        "{params.noise} {params.baselines} -p n_boot {params.n_boot} -p seed {params.seed} "
+        "{params.noise} {params.optional} -p n_boot {params.n_boot} -p seed {params.seed} "
         "-p optimizer {params.optimizer} "
         "> {log} 2>&1"
