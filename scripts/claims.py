@@ -4,7 +4,7 @@ from dataclasses import fields
 
 import pandas as pd
 
-from qhnet.analysis.claims import Settings, claims
+from qhnet.analysis.claims import Settings, claims, claims_by_optimizer
 from qhnet.cli import StepParser, existing_file, integer, number, output_file
 from qhnet.io import write_frame
 from qhnet.training.optimisers import OPTIMIZERS
@@ -49,12 +49,24 @@ def main(argv=None):
         "--min-pairs", type=integer(3), required=True, help="fewer seed pairs decide nothing"
     )
     ap.add_argument("--out", required=True, type=output_file, help="output: claims.csv")
+    ap.add_argument(
+        "--by-optimizer",
+        nargs="+",
+        choices=OPTIMIZERS,
+        help="also decide claims 1, 3-6 under each of these optimisers (into --by-optimizer-out)",
+    )
+    ap.add_argument("--by-optimizer-out", type=output_file, help="output: claims_by_optimizer.csv")
     a = ap.parse_args(argv)
+    if bool(a.by_optimizer) != bool(a.by_optimizer_out):
+        ap.error("--by-optimizer and --by-optimizer-out go together")
     settings = Settings(**{f.name: getattr(a, f.name) for f in fields(Settings)})
     noise = pd.read_csv(a.noise) if a.noise else None
-    table = claims(
-        pd.read_parquet(a.runs), pd.read_csv(a.roughness), noise, settings, optimizer=a.optimizer
-    )
+    runs = pd.read_parquet(a.runs)
+    table = claims(runs, pd.read_csv(a.roughness), noise, settings, optimizer=a.optimizer)
+    if a.by_optimizer:
+        write_frame(
+            ap.check(claims_by_optimizer, runs, a.by_optimizer, settings), a.by_optimizer_out
+        )
     write_frame(table, a.out)
     top = table[table["level"] != "comparison"]
     with pd.option_context("display.max_colwidth", 80, "display.width", 200):

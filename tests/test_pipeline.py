@@ -128,6 +128,25 @@ def test_claims_table_is_what_the_tables_give(tiny_run):
     pd.testing.assert_frame_equal(as_text(claims), as_text(again), check_exact=True)
 
 
+def test_claims_under_each_optimizer_agree_with_claims_csv(tiny_run):
+    """Claims 1, 3-6 once per optimiser; those of training.optimizer are claims.csv's."""
+    t = tiny_run / "results/tables"
+    cfg = _test_config()
+    by = pd.read_csv(t / "claims_by_optimizer.csv")
+    top = by[by["level"] == "claim"]
+    for optimizer in cfg["optimizers"]:
+        got = list(top.loc[top["optimizer"] == optimizer, "claim"].astype(str))
+        assert got == ["1", "3", "4a", "4b", "5", "6"]
+    claims = pd.read_csv(t / "claims.csv")
+    mine = by[by["optimizer"] == cfg["training"]["optimizer"]].drop(columns="optimizer")
+    same = claims[claims["claim"].astype(str).isin(["1", "3", "4a", "4b", "5", "6"])]
+    pd.testing.assert_frame_equal(
+        as_text(mine.reset_index(drop=True)), as_text(same.reset_index(drop=True)), check_exact=True
+    )
+    html = (tiny_run / "results/report/report.html").read_text()
+    assert "The same claims under each optimiser" in html
+
+
 def test_snakemake_report_builds(tiny_run):
     out = snakemake(
         tiny_run,

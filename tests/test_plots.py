@@ -162,6 +162,7 @@ def test_notebook_parameters_default_to_results():
         "baselines_path",
         "hit_rates_path",
         "claims_path",
+        "by_optimizer_path",
         "roughness_path",
     }
     assert all(v.startswith("../results/") for v in paths.values())

@@ -43,8 +43,13 @@ rule claims:
         runs=rules.aggregate.output.runs,
         roughness=rules.roughness_table.output[0],
     output:
-        report(
+        claims=report(
             res("tables/claims.csv"), caption="../report/claims.rst", category="Tables"
+        ),
+        by_optimizer=report(
+            res("tables/claims_by_optimizer.csv"),
+            caption="../report/claims_by_optimizer.rst",
+            category="Tables",
         ),
     log:
         logs("claims.log"),
@@ -60,9 +65,12 @@ rule claims:
         noise=get_noise_arg,
         settings=get_verdict_args,
         optimizer=TRAINING["optimizer"],
+        optimizers=" ".join(OPTIMIZERS),
     shell:
         "{params.step} --runs {input.runs} --roughness {input.roughness} {params.noise} "
-        "--optimizer {params.optimizer} {params.settings} --out {output} > {log} 2>&1"
+        "--optimizer {params.optimizer} {params.settings} --out {output.claims} "
+        "--by-optimizer {params.optimizers} --by-optimizer-out {output.by_optimizer} "
+        "> {log} 2>&1"
 
 
 rule notebook:
@@ -75,7 +83,8 @@ rule notebook:
         trajectories=rules.aggregate.output.trajectories,
         landscape=rules.landscape_table.output[0],
         roughness=rules.roughness_table.output[0],
-        claims=rules.claims.output[0],
+        claims=rules.claims.output.claims,
+        by_optimizer=rules.claims.output.by_optimizer,
         landscapes=expand(rules.landscape.output.npz, dataset=DATASETS),
         notebook="notebooks/report.ipynb",
     output:
@@ -109,6 +118,7 @@ rule notebook:
         "-p runs_path {input.runs} -p variance_path {input.variance} "
         "-p trajectories_path {input.trajectories} -p landscape_path {input.landscape} "
         "-p roughness_path {input.roughness} -p claims_path {input.claims} "
+        "-p by_optimizer_path {input.by_optimizer} "
         "-p landscape_dir {params.landscape_dir} "
         "{params.noise} {params.optional} -p n_boot {params.n_boot} -p seed {params.seed} "
         "-p optimizer {params.optimizer} "

@@ -609,3 +609,41 @@ def claims_markdown(table: pd.DataFrame) -> str:
             f"{num(r.p_value)} | **{r.verdict}** |"
         )
     return "\n".join(lines) + "\n"
+
+
+#: The claims decided from the training runs alone (claim 2 needs the roughness
+#: study, the sampled and noise claims do not depend on the exact runs' optimiser).
+RUN_CLAIMS = ("1", "3", "4a", "4b", "5", "6")
+
+
+def claims_by_optimizer(
+    runs: pd.DataFrame, optimizers, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Claims 1, 3–6 decided once per optimiser, each from that optimiser's exact runs.
+
+    The paper-like optimiser (Adam at a fixed learning rate) and the best one
+    found (L-BFGS) train the same arms from the same seeds, so a claim that holds
+    under one and not the other describes the optimiser, not the objective. Each
+    optimiser's records are what :func:`claims` gives for it.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        The per-run metrics of every optimiser.
+    optimizers : sequence of str
+        The optimisers to decide under (each must have exact runs).
+    settings : Settings
+        α, margins, minimum pairs.
+
+    Returns
+    -------
+    DataFrame
+        ``optimizer`` then the columns of :func:`claims`, for the claims ``RUN_CLAIMS``.
+    """
+    frames = []
+    for optimizer in optimizers:
+        t = claims(runs, None, None, settings, optimizer=optimizer)
+        t = t[t["claim"].isin(RUN_CLAIMS)]
+        frames.append(t.assign(optimizer=optimizer))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["optimizer", *[c for c in out.columns if c != "optimizer"]]]
