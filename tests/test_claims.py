@@ -10,7 +10,17 @@ import pytest
 from test_stats import make_roughness, make_runs
 
 from qhnet.analysis import stats
-from qhnet.analysis.claims import RULES, TEXT, Settings, claim1, claim2, claim4b, claims
+from qhnet.analysis.claims import (
+    RULES,
+    RUN_CLAIMS,
+    TEXT,
+    Settings,
+    claim1,
+    claim2,
+    claim4b,
+    claims,
+    claims_by_optimizer,
+)
 from qhnet.analysis.verdicts import RECORD_FIELDS
 
 S = Settings()
@@ -136,6 +146,23 @@ def test_claims_refuse_a_pool_of_optimizers():
     pd.testing.assert_frame_equal(
         claims(runs.assign(optimizer="adam")), claims(pooled, optimizer="adam")
     )
+
+
+def test_claims_by_optimizer_decides_each_from_its_own_runs():
+    runs = make_runs(n_seeds=6)
+    exact = runs[runs["mode"] == "exact"]
+    flat = exact.assign(optimizer="lbfgs", acc_test_expected=0.5)  # every arm the same
+    both = pd.concat([runs.assign(optimizer="adam"), flat], ignore_index=True)
+    by = claims_by_optimizer(both, ["adam", "lbfgs"])
+    assert list(by.columns) == ["optimizer", *claims(both, optimizer="adam").columns]
+    for optimizer in ("adam", "lbfgs"):
+        mine = by[by["optimizer"] == optimizer].drop(columns="optimizer").reset_index(drop=True)
+        want = claims(both, optimizer=optimizer)
+        want = want[want["claim"].isin(RUN_CLAIMS)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, want)
+    assert set(by["claim"]) == set(RUN_CLAIMS)
+    top = by[by["level"] == "claim"].set_index(["optimizer", "claim"])["verdict"]
+    assert (top.loc["adam"] != top.loc["lbfgs"]).any()  # the two optimisers' runs differ
 
 
 @pytest.mark.parametrize(
