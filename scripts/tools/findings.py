@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from check_config import resolve  # noqa: E402
+from engine_bench.timing import cpu_model  # noqa: E402
 
 from qhnet.io import atomic_path  # noqa: E402
 
@@ -375,14 +376,7 @@ def _git(*args: str) -> str:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model(platform.processor() or platform.machine())
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 

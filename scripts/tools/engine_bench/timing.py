@@ -79,15 +79,20 @@ def fmt_float(x) -> str:
     return "" if x is None or x == "" else f"{x:.6g}"
 
 
-def machine_info(cpu) -> dict:
-    model = "unknown"
+def cpu_model(default: str = "unknown") -> str:
+    """The CPU's model name from /proc/cpuinfo (``default`` where there is none)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return default
+
+
+def machine_info(cpu) -> dict:
+    """The machine, the pinned CPU and the versions that matter for the timings."""
+    model = cpu_model()
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
