@@ -1,6 +1,8 @@
 """Snakemake for real: the tiny config end to end, the report, and a full-config dry run."""
 
 import re
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -145,6 +147,29 @@ def test_claims_under_each_optimizer_agree_with_claims_csv(tiny_run):
     )
     html = (tiny_run / "results/report/report.html").read_text()
     assert "The same claims under each optimiser" in html
+
+
+def test_pipeline_profile_accounts_for_every_job(tiny_run, tmp_path):
+    """scripts/tools/pipeline_profile.py: one row per rule, every job's record counted."""
+    out = tmp_path / "profile.csv"
+    tool = REPO / "scripts" / "tools" / "pipeline_profile.py"
+    proc = subprocess.run(
+        [sys.executable, str(tool), "results", "--out", str(out)],
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    t = pd.read_csv(out).set_index("rule")
+    assert t["jobs"].sum() == len(list((tiny_run / "results/benchmarks").rglob("*.tsv")))
+    runs = len(list((tiny_run / "results/runs").rglob("*.metrics.parquet")))
+    assert t.at["train", "jobs"] + t.at["train_sampled", "jobs"] == runs
+    for rule in ("train", "train_sampled", "trainability"):
+        assert 0 < t.at[rule, "outside_loop_frac"] < 1
+    for rule in ("train", "trainability"):  # sampled runs record no compile time
+        assert 0 <= t.at[rule, "compile_frac"] < 1
+    assert t.at["aggregate", "jobs"] == 1 and pd.isna(t.at["aggregate", "outside_loop_frac"])
+    assert "| all |" in proc.stdout
 
 
 def test_snakemake_report_builds(tiny_run):
