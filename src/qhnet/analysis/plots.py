@@ -663,6 +663,7 @@ def fig_roughness(roughness_df: pd.DataFrame | None) -> Figure:
         ax.axhline(1.0, ls="--", color="k", lw=0.8)
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_locator(mpl.ticker.LogLocator(subs=(2.0, 5.0)))  # few labels
         ax.yaxis.set_minor_formatter(mpl.ticker.FormatStrFormatter("%g"))
         n_slices = len(sub[["seed", "direction"]].drop_duplicates())
         ax.set_title(f"{d}: roughness / MLE's ({n_slices} slices)")
