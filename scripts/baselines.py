@@ -33,6 +33,7 @@ import pandas as pd
 from qhnet.analysis.evaluation import evaluate
 from qhnet.cli import StepParser, existing_file, integer, number, output_file
 from qhnet.engine.circuit import probabilities
+from qhnet.experiments.sweep import objective_arm
 from qhnet.io import write_frame
 from qhnet.model.binn import (
     LIKELIHOODS,
@@ -100,7 +101,7 @@ def main(argv=None) -> int:
     base = {"dataset": ds.name, "n_qubits": table.n, "n_train": len(ds.y_train)}
     ll = ap.check(scale_likelihood, table.ll_train, a.likelihood, len(ds.y_train))
     for lam in a.lams:
-        method = "mean_field_mle" if lam == 0 else f"mean_field_elbo_lam{lam:g}"
+        method = f"mean_field_{objective_arm(lam)}"
         t0 = time.perf_counter()
         runs = train(
             ll,

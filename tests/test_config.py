@@ -257,3 +257,12 @@ def test_digit_image_counts_match_scikit_learn():
 
     target = load_digits().target
     assert DIGIT_IMAGES == {k: int(np.isin(target, v).sum()) for k, v in DIGIT_PAIRS.items()}
+
+
+def test_objective_arm_is_the_sweeps_name():
+    """The arm a baseline at λ sits beside is named as the sweep names it."""
+    from qhnet.experiments.sweep import objective_arm
+
+    assert objective_arm(0) == "mle"
+    names = {a.arm for a in exact_arms(["mle", "elbo"], [0.1, 1, 1000], ["n/4"], 14)}
+    assert {objective_arm(lam) for lam in (0, 0.1, 1, 1000)} == names

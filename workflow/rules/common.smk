@@ -26,6 +26,7 @@ from qhnet.experiments.sweep import (
     dataset_qubits,
     exact_arms,
     landscape_arms,
+    objective_arm,
     sampled_arm,
     seed_batches,
 )
@@ -214,7 +215,7 @@ def run_files(kind):
 
 def baseline_arms():
     """The circuit's arms the baselines sit beside: mle (λ = 0) and elbo_lam<λ>."""
-    return ["mle" if lam == 0 else f"elbo_lam{lam:g}" for lam in BASELINES["lams"]]
+    return [objective_arm(lam) for lam in BASELINES["lams"]]
 
 
 def baseline_run_files():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qhnet.experiments.sweep import objective_arm
 from qhnet.validation import check_number
 
 CELL = ("dataset", "optimizer", "ansatz", "layers")
@@ -121,7 +122,7 @@ def baseline_table(baselines: pd.DataFrame, runs: pd.DataFrame | None = None) ->
     frames = [baselines]
     if runs is not None:
         lams = sorted(baselines["lam"].dropna().unique())
-        arms = {"mle" if lam == 0 else f"elbo_lam{lam:g}" for lam in lams}
+        arms = {objective_arm(lam) for lam in lams}
         circ = runs[runs["arm"].isin(arms)]
         circ = circ.assign(
             method="circuit_" + circ["arm"], likelihood_evaluations=2 ** circ["n_qubits"]

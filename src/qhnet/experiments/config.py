@@ -29,6 +29,7 @@ from qhnet.experiments.sweep import (
     check_name_round_trip,
     dataset_qubits,
     exact_arms,
+    objective_arm,
     resolve_bandwidth,
     sampled_arm,
     seed_batches,
@@ -205,7 +206,7 @@ def check_config(config: dict) -> None:
             )
         trained = {a.arm for a in arms}
         for i, lam in enumerate(bl["lams"]):
-            arm = "mle" if lam == 0 else f"elbo_lam{lam:g}"
+            arm = objective_arm(lam)
             if arm not in trained:
                 _fail(
                     f"baselines.lams[{i}]",

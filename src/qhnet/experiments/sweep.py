@@ -144,6 +144,11 @@ def arm_name(objective: str, mode: str, lam: float | None, h_label: str) -> str:
     return name
 
 
+def objective_arm(lam: float) -> str:
+    """The exact arm a mean-field baseline at λ sits beside: ``mle`` (λ = 0) or ``elbo_lam<λ>``."""
+    return arm_name("mle", "exact", None, "") if lam == 0 else arm_name("elbo", "exact", lam, "")
+
+
 def exact_arms(objectives, lambdas, bandwidths, n: int) -> list[Arm]:
     """The exact-mode grid: MLE once, ELBO per λ, SELBO per λ × h."""
     arms = []
