@@ -35,6 +35,7 @@ import optax
 from qhnet.engine.circuit import bits_to_index
 from qhnet.model.binn import optimum_indices
 from qhnet.model.layout import n_bits
+from qhnet.training.optimisers import ADAM_B1, ADAM_B2, ADAM_EPS
 from qhnet.validation import check_array, check_int, check_number, check_seeds, check_table
 
 __all__ = ["BaselineRun", "simulated_annealing", "straight_through"]
@@ -152,16 +153,21 @@ def _logits(b: jax.Array, X: jax.Array, hidden: int) -> jax.Array:
     return h @ W2 + b[(d + 2) * H]
 
 
+def _hard(w: jax.Array) -> jax.Array:
+    """The ±1 weights of latent weights w (sign, with 0 → +1)."""
+    return jnp.where(w >= 0, 1.0, -1.0)
+
+
 def _sign_ste(w: jax.Array) -> jax.Array:
-    """sign(w) (0 → +1) forward; gradient 1 where |w| <= 1, else 0 (clipped STE)."""
-    hard = jnp.where(w >= 0, 1.0, -1.0)
+    """sign(w) forward; gradient 1 where |w| <= 1, else 0 (clipped STE)."""
     soft = jnp.clip(w, -1.0, 1.0)
-    return soft + jax.lax.stop_gradient(hard - soft)
+    return soft + jax.lax.stop_gradient(_hard(w) - soft)
 
 
 @lru_cache(maxsize=16)
 def _ste_program(hidden: int, steps: int):
-    tx = optax.adam(1.0)  # the learning rate scales the update below (traced)
+    """Compiled (w0, X, y, lr) → (LL and ±1 weights before each step, LL and weights at the end)."""
+    tx = optax.scale_by_adam(b1=ADAM_B1, b2=ADAM_B2, eps=ADAM_EPS)  # the project's Adam
 
     def loglik(b, X, y):
         z = _logits(b, X, hidden)
@@ -171,12 +177,12 @@ def _ste_program(hidden: int, steps: int):
         def step(carry, _):
             w, state = carry
             value, grad = jax.value_and_grad(lambda w: loglik(_sign_ste(w), X, y))(w)
-            upd, state = tx.update(-grad, state)  # ascent on the log-likelihood
-            return (w + lr * upd, state), (value, jnp.where(w >= 0, 1.0, -1.0))
+            direction, state = tx.update(grad, state)
+            return (w + lr * direction, state), (value, _hard(w))  # ascent on the LL
 
         (w, _), (values, signs) = jax.lax.scan(step, (w0, tx.init(w0)), None, length=steps)
-        final = loglik(jnp.where(w >= 0, 1.0, -1.0), X, y)
-        return values, signs, final, jnp.where(w >= 0, 1.0, -1.0)
+        last = _hard(w)
+        return values, signs, loglik(last, X, y), last
 
     return jax.jit(run)
 
