@@ -6,6 +6,10 @@ and custom derivatives. test_circuit.py checks against PennyLane at n ≤ 7, whe
 only the first layer is factored; this file covers n ≥ 8 and deep circuits.
 """
 
+import os
+import subprocess
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -97,3 +101,42 @@ def test_mmd2_gradients_in_q_and_h():
     eps = 1e-6
     fd = (float(mmd(q, h + eps)) - float(mmd(q, h - eps))) / (2 * eps)
     assert abs(float(jax.jit(jax.grad(mmd2_uniform, argnums=1))(q, h)) - fd) < 1e-8
+
+
+_BITS = """
+import sys
+import numpy as np
+import jax.numpy as jnp
+from qhnet.engine.circuit import init_angles
+from qhnet.engine.objectives import value_and_grad_fn
+ll = jnp.asarray(-np.random.default_rng(0).uniform(0.3, 0.8, 2**17))
+out = []
+for obj in ("mle", "elbo", "selbo"):
+    v, g = value_and_grad_fn(obj)(jnp.asarray(init_angles(17, 2, 1)), ll, 0.5, 2.0)
+    out.append(np.concatenate([[float(v)], np.asarray(g).ravel()]))
+sys.stdout.write(np.concatenate(out).tobytes().hex())
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs at least two CPUs to compare one with all",
+)
+def test_same_bits_on_one_cpu_and_on_all():
+    """XLA's intra-op pool has one thread whatever the cores (qhnet.engine._jax): a
+    2^17-amplitude objective and its gradient have the same bits pinned to one CPU
+    as with every CPU the process may use (with a wider pool they differ in the
+    last bits, because large reductions are split across threads)."""
+
+    def run(cpus):
+        proc = subprocess.run(
+            [sys.executable, "-c", _BITS],
+            capture_output=True,
+            text=True,
+            check=True,
+            preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+        )
+        return proc.stdout
+
+    every = os.sched_getaffinity(0)
+    assert run({min(every)}) == run(every)

@@ -18,9 +18,18 @@ from qhnet.validation import check_int, check_number, check_seeds
 
 
 class StepParser(argparse.ArgumentParser):
-    """``argparse.ArgumentParser`` whose checks report ``ValueError`` messages as usage errors."""
+    """``argparse.ArgumentParser`` whose checks report ``ValueError`` messages as usage errors.
+
+    A step is one job on one core: creating the parser also limits BLAS and
+    OpenMP to one thread (``threadpoolctl``), so NumPy's large dot products (the
+    metrics read off 2^n tables) sum in the same order whatever the machine's
+    cores, as the engine's XLA pool does (``qhnet.engine._jax``).
+    """
 
     def __init__(self, doc: str | None, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
         super().__init__(
             description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs
         )
