@@ -84,8 +84,9 @@ def main(argv=None) -> int:
         ap.error(f"--t-end must be at most --t-start ({a.t_start:g}); got {a.t_end:g}")
     table, ds = load_table(a.table), load_dataset(a.dataset)
     opt = global_optimum(table)
-    P_tr = predictive_matrix(ds.X_train, table.hidden)
-    P_te = predictive_matrix(ds.X_test, table.hidden)
+    # float64 once: each q @ P is then one BLAS product (same bits)
+    P_tr = predictive_matrix(ds.X_train, table.hidden).astype(np.float64)
+    P_te = predictive_matrix(ds.X_test, table.hidden).astype(np.float64)
 
     def metrics(q):
         return evaluate(

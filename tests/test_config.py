@@ -266,3 +266,21 @@ def test_objective_arm_is_the_sweeps_name():
     assert objective_arm(0) == "mle"
     names = {a.arm for a in exact_arms(["mle", "elbo"], [0.1, 1, 1000], ["n/4"], 14)}
     assert {objective_arm(lam) for lam in (0, 0.1, 1, 1000)} == names
+
+
+def test_arm_groups_cover_the_grid_once_with_one_objective_and_h_each():
+    """Every exact arm is in exactly one training job's group; a group holds one
+    objective (and one bandwidth for SELBO) and every λ of it, in the grid's order."""
+    from qhnet.experiments.sweep import arm_group, arm_groups, sampled_arm
+
+    arms = exact_arms(["mle", "elbo", "selbo"], [0.1, 1, 10], [2, "sqrt(n)", "n/4"], 14)
+    groups = arm_groups(arms)
+    assert list(groups) == ["mle", "elbo", "selbo_h2", "selbo_hsqrtn", "selbo_hn4"]
+    members = [a for g in groups.values() for a in g]
+    assert len(members) == len(arms) and set(members) == set(arms)
+    for name, members in groups.items():
+        assert len({(a.objective, a.h_label) for a in members}) == 1
+        assert all(arm_group(a) == name for a in members)
+    assert [a.lam for a in groups["selbo_hn4"]] == [0.1, 1, 10]
+    with pytest.raises(ValueError, match="only exact-mode arms"):
+        arm_group(sampled_arm("selbo", 10, "n/4", 14))

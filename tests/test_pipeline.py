@@ -192,7 +192,7 @@ def test_snakemake_report_builds(tiny_run):
 def test_rerun_is_up_to_date_and_one_output_can_be_rebuilt(tiny_run):
     out = snakemake(tiny_run, "-n", "--cores", "1", "--configfile", "config/test.yaml")
     assert out.returncode == 0 and "Nothing to be done" in out.stdout + out.stderr
-    target = "results/runs/moons/lbfgs/mle/s0-1.metrics.parquet"
+    target = "results/runs/moons/lbfgs/elbo/s0-1.metrics.parquet"  # every ELBO λ
     before = pd.read_parquet(tiny_run / target)
     out = snakemake(
         tiny_run, target, "--cores", "1", "--configfile", "config/test.yaml", "--forcerun", target
@@ -214,7 +214,11 @@ def test_full_config_dry_run_job_count(workdir):
     n_batches = -(-len(cfg["seeds"]) // cfg["training"]["seeds_per_job"])
     text = out.stdout + out.stderr
     m = re.search(r"^train\s+(\d+)$", text, re.M)
-    n_train = len(cfg["datasets"]) * len(cfg["optimizers"]) * len(arms) * n_batches
+    # one job per arm group: MLE, every ELBO λ, every SELBO λ of one bandwidth
+    objs = cfg["objectives"]
+    n_groups = ("mle" in objs) + ("elbo" in objs) + ("selbo" in objs) * len(cfg["bandwidths"])
+    assert len(arms) > n_groups
+    n_train = len(cfg["datasets"]) * len(cfg["optimizers"]) * n_groups * n_batches
     assert m and int(m.group(1)) == n_train
     tb = cfg["trainability"]
     n_cells = len(_trainability_cells(tb))
@@ -285,7 +289,7 @@ def test_killed_training_step_resumes_from_its_checkpoint(tiny_run, tmp_path):
             sys.executable, str(REPO / "scripts/train.py"),
             "--dataset", str(r / "datasets/moons.parquet"),
             "--table", str(r / "enumeration/moons.npz"),
-            "--arm", "elbo_lam1", "--seeds", "0", "1", "--optimizer", "adam",
+            "--arms", "elbo_lam1", "--seeds", "0", "1", "--optimizer", "adam",
             "--ansatz", "ry_chain", "--layers", "1", "--likelihood", "sum", "--lr", "0.05",
             "--memory", "10", "--max-steps", "3000", "--min-steps", "3000",
             "--window-frac", "0.1", "--rtol", "0", "--gtol", "0", "--record-every", "10",
@@ -294,15 +298,16 @@ def test_killed_training_step_resumes_from_its_checkpoint(tiny_run, tmp_path):
         ]  # fmt: skip
 
     ck = tmp_path / "ck"
+    seed0 = ck / "elbo_lam1" / "seed0.npz"  # <checkpoint-dir>/<arm>/seed<k>.npz
     child = subprocess.Popen(command(tmp_path, 1), stdout=subprocess.DEVNULL)
     try:
         deadline = time.time() + 120
-        while not (ck / "seed0.npz").is_file() and time.time() < deadline:
+        while not seed0.is_file() and time.time() < deadline:
             time.sleep(0.02)
     finally:
         child.kill()
         child.wait()
-    assert (ck / "seed0.npz").is_file() and not (tmp_path / "m.parquet").exists()
+    assert seed0.is_file() and not (tmp_path / "m.parquet").exists()
     again = subprocess.run(command(tmp_path, 1), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr[-2000:]
     assert not ck.exists()

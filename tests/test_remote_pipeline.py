@@ -110,7 +110,7 @@ def test_killed_remote_run_resumes_to_the_same_numbers(workdir, tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert (workdir / f"{RUN}.ckpt/seed0.npz").exists()
+    assert (workdir / f"{RUN}.ckpt/selbo-sampled_lam1_hn4/seed0.npz").exists()  # <arm>/seed<k>
     assert not (workdir / TARGET).exists()
     snakemake(workdir, TARGET, "--unlock", "--configfile", cfg)
     out = snakemake(workdir, TARGET, "--cores", "1", "--rerun-incomplete", "--configfile", cfg)

@@ -63,11 +63,13 @@ def _train(inputs, tmp_path, *extra):
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
-        (["--arm", "x", "--seeds", "0"], "arm must be of the form"),
-        (["--arm", "elbo", "--seeds", "0"], "elbo takes a λ"),
-        (["--arm", "mle", "--seeds", "0", "0"], "must not repeat a seed"),
-        (["--arm", "mle", "--seeds", "-1"], "--seeds"),
-        (["--arm", "selbo-sampled_lam1_hn4", "--seeds", "0"], "sampled mode needs"),
+        (["--arms", "x", "--seeds", "0"], "arm must be of the form"),
+        (["--arms", "elbo", "--seeds", "0"], "elbo takes a λ"),
+        (["--arms", "mle", "--seeds", "0", "0"], "must not repeat a seed"),
+        (["--arms", "mle", "--seeds", "-1"], "--seeds"),
+        (["--arms", "mle", "mle", "--seeds", "0"], "must not repeat an arm"),
+        (["--arms", "mle", "selbo-sampled_lam1_hn4", "--seeds", "0"], "all arms must be of one"),
+        (["--arms", "selbo-sampled_lam1_hn4", "--seeds", "0"], "sampled mode needs"),
     ],
 )
 def test_train_refuses_bad_arguments_before_training(inputs, tmp_path, extra, needle):
@@ -82,7 +84,7 @@ def test_unwritable_output_is_refused_before_training(inputs, tmp_path):
     blocker.write_text("")
     out = run(
         "train", "--dataset", str(inputs / "moons.parquet"), "--table", str(inputs / "moons.npz"),
-        "--arm", "mle", "--seeds", "0", "--ansatz", "ry_chain", "--layers", "1",
+        "--arms", "mle", "--seeds", "0", "--ansatz", "ry_chain", "--layers", "1",
         "--likelihood", "sum", "--optimizer", "adam", "--lr", "0.05", "--max-steps", "20",
         "--min-steps", "0", "--window-frac", "0.5", "--rtol", "0", "--gtol", "0",
         "--record-every", "5",
@@ -95,10 +97,34 @@ def test_unwritable_output_is_refused_before_training(inputs, tmp_path):
 def test_train_by_hand_writes_one_row_per_seed(inputs, tmp_path):
     import pandas as pd
 
-    out = _train(inputs, tmp_path, "--arm", "elbo_lam1", "--seeds", "0", "3")
+    out = _train(inputs, tmp_path, "--arms", "elbo_lam1", "--seeds", "0", "3")
     assert out.returncode == 0, out.stderr
     m = pd.read_parquet(tmp_path / "m.parquet")
     assert list(m["seed"]) == [0, 3] and set(m["arm"]) == {"elbo_lam1"}
+    assert not (tmp_path / "ck").exists()  # checkpoints removed once the outputs exist
+
+
+def test_arms_trained_together_give_the_numbers_of_each_alone(inputs, tmp_path):
+    """One process training several arms (one compilation, shared predictive
+    matrices) writes, for each arm, exactly what training it alone writes."""
+    import pandas as pd
+
+    group, alone = tmp_path / "group", tmp_path / "alone"
+    group.mkdir(), alone.mkdir()
+    arms = ["elbo_lam1", "elbo_lam10", "mle"]
+    out = _train(inputs, group, "--arms", *arms, "--seeds", "0", "3")
+    assert out.returncode == 0, out.stderr
+    out = _train(inputs, alone, "--arms", "elbo_lam10", "--seeds", "0", "3")
+    assert out.returncode == 0, out.stderr
+    m, m1 = (pd.read_parquet(d / "m.parquet") for d in (group, alone))
+    t, t1 = (pd.read_parquet(d / "t.parquet") for d in (group, alone))
+    assert list(m["arm"]) == [a for a in arms for _ in (0, 3)]
+    timing = ["seconds", "compile_seconds", "seconds_to_optimum"]
+    pick = m[m["arm"] == "elbo_lam10"].drop(columns=timing).reset_index(drop=True)
+    pd.testing.assert_frame_equal(pick, m1.drop(columns=timing))
+    pd.testing.assert_frame_equal(
+        t[t["arm"] == "elbo_lam10"].reset_index(drop=True), t1.reset_index(drop=True)
+    )
 
 
 @pytest.mark.parametrize(

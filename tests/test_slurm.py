@@ -157,11 +157,12 @@ def _workdir(path: Path) -> Path:
 def _tiny_config(wd: Path) -> str:
     """config/test.yaml with two changes, written into the work directory.
 
-    4 seeds per training job instead of 2: 7 SLURM jobs instead of 14 keep the
-    test within its time budget (two CPUs here). No noise study: its samples on
-    the fake-backend noise models are not reproducible from run to run even
-    locally (same inputs, same seed, different accuracies), so it cannot be
-    compared bit for bit, and claims.csv would inherit the difference.
+    4 seeds per training job instead of 2: 8 SLURM training jobs (4 arm groups x
+    2 optimisers) instead of 16 keep the test within its time budget (two CPUs
+    here). No noise study: its samples on the fake-backend noise models are not
+    reproducible from run to run even locally (same inputs, same seed, different
+    accuracies), so it cannot be compared bit for bit, and claims.csv would
+    inherit the difference.
     """
     cfg = yaml.safe_load((wd / "config" / "test.yaml").read_text())
     cfg["training"]["seeds_per_job"] = 4
@@ -303,10 +304,10 @@ def test_tiny_config_runs_through_slurm(both_runs, cluster):
     text = (wd / "snakemake.out").read_text()
     assert "localrule" not in text  # every job went to SLURM
     jobids = re.findall(r"submitted with SLURM jobid (\d+)", text)
-    # prep group, 7 arms x 2 optimisers exact + 1 sampled training jobs, 6 trainability
+    # prep group, 4 arm groups x 2 optimisers exact + 1 sampled training jobs, 6 trainability
     # jobs (2 datasets x 2 optimisers with ry_chain, moons x 2 optimisers with brick) and
     # their hit-rate table, the roughness study (claim 2), summary group
-    assert len(jobids) == 25, text[-3000:]
+    assert len(jobids) == 19, text[-3000:]
     assert text.count("Group job prep") == 1 and text.count("Group job summary") == 1
     # what sbatch was asked for, as SLURM recorded it (finished jobs stay MinJobAge=300 s)
     jobs = {}

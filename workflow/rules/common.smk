@@ -22,6 +22,8 @@ from qhnet.experiments.config import (
     trainability_datasets,
 )
 from qhnet.experiments.sweep import (
+    arm_group,
+    arm_groups,
     dataset_hidden,
     dataset_qubits,
     exact_arms,
@@ -65,6 +67,8 @@ ARMS = {
         config["objectives"], config["lambdas"], config["bandwidths"], N_QUBITS
     )
 }
+# One training job per group: every λ of one objective (and one h for SELBO)
+GROUPS = arm_groups(ARMS.values())
 BATCHES = seed_batches(config["seeds"], config["training"]["seeds_per_job"])
 SEED_BATCH = {s: b for b, seeds in BATCHES.items() for s in seeds}
 
@@ -124,7 +128,7 @@ wildcard_constraints:
     optimizer="adam|lbfgs",
     ansatz="[a-z_]+",
     layers=r"\d+",
-    arm="|".join(sorted(ARMS, key=len, reverse=True)).replace(".", r"\."),
+    group="|".join(sorted(GROUPS, key=len, reverse=True)),
     sarm="|".join(sorted(SAMPLED_ARMS, key=len, reverse=True)).replace(".", r"\.")
     or "NONE",
     batch="|".join(BATCHES),
@@ -157,6 +161,17 @@ def opt(value):
 
 
 # --- named input functions ----------------------------------------------------
+
+
+def run_file(dataset, optimizer, arm, batch, kind="metrics"):
+    """The training output holding an exact arm's runs (its group's job)."""
+    group = arm_group(ARMS[arm])
+    return res(f"runs/{dataset}/{optimizer}/{group}/{batch}.{kind}.parquet")
+
+
+def get_group_arms(wildcards):
+    """The arms the job of the ``group`` wildcard trains."""
+    return " ".join(a.arm for a in GROUPS[wildcards.group])
 
 
 def get_batch_seeds(wildcards):
@@ -196,10 +211,10 @@ def get_checkpoint_dir(wildcards, output):
 def run_files(kind):
     """Every training output of one kind ("metrics" or "trajectory"), both modes."""
     exact = expand(
-        res("runs/{dataset}/{optimizer}/{arm}/{batch}.{kind}.parquet"),
+        res("runs/{dataset}/{optimizer}/{group}/{batch}.{kind}.parquet"),
         dataset=DATASETS,
         optimizer=OPTIMIZERS,
-        arm=ARMS,
+        group=GROUPS,
         batch=BATCHES,
         kind=kind,
     )
@@ -220,44 +235,36 @@ def baseline_arms():
 
 def baseline_run_files():
     """Metrics of those arms under training.optimizer: the baselines' table reruns alone."""
-    return expand(
-        res("runs/{dataset}/{optimizer}/{arm}/{batch}.metrics.parquet"),
-        dataset=DATASETS,
-        optimizer=TRAINING["optimizer"],
-        arm=baseline_arms(),
-        batch=BATCHES,
-    )
+    opt = TRAINING["optimizer"]
+    files = [
+        run_file(d, opt, arm, b) for d in DATASETS for arm in baseline_arms() for b in BATCHES
+    ]
+    return list(dict.fromkeys(files))
 
 
 def get_landscape_metrics(wildcards):
     """Metrics of the landscape seed's batch for each arm the slices are centred on."""
     batch = SEED_BATCH[config["landscape"]["seed"]]
     opt = TRAINING["optimizer"]
-    return [
-        res(f"runs/{wildcards.dataset}/{opt}/{a.arm}/{batch}.metrics.parquet")
-        for a in LANDSCAPE_ARMS
-    ]
+    files = [run_file(wildcards.dataset, opt, a.arm, batch) for a in LANDSCAPE_ARMS]
+    return list(dict.fromkeys(files))
 
 
 def get_roughness_metrics(wildcards):
     """Metrics of the batches holding the roughness seeds, for each arm sliced."""
     batches = sorted({SEED_BATCH[s] for s in ROUGHNESS_SEEDS})
     opt = TRAINING["optimizer"]
-    return [
-        res(f"runs/{wildcards.dataset}/{opt}/{a.arm}/{b}.metrics.parquet")
-        for a in ROUGHNESS_ARMS
-        for b in batches
+    files = [
+        run_file(wildcards.dataset, opt, a.arm, b) for a in ROUGHNESS_ARMS for b in batches
     ]
+    return list(dict.fromkeys(files))
 
 
 def get_noise_metrics(wildcards):
     """Metrics of every batch of the arms the noise study samples on noisy backends."""
     opt = TRAINING["optimizer"]
-    return [
-        res(f"runs/{wildcards.dataset}/{opt}/{a.arm}/{b}.metrics.parquet")
-        for a in LANDSCAPE_ARMS
-        for b in BATCHES
-    ]
+    files = [run_file(wildcards.dataset, opt, a.arm, b) for a in LANDSCAPE_ARMS for b in BATCHES]
+    return list(dict.fromkeys(files))
 
 
 def trainability_files():

@@ -1,15 +1,15 @@
 rule train:
-    """Train one exact-mode arm (objective, λ, h) with one optimiser on one dataset for a batch of seeds."""
+    """Train one group of exact-mode arms (every λ of one objective, and of one h for SELBO) with one optimiser on one dataset for a batch of seeds."""
     input:
         dataset=rules.dataset.output[0],
         table=rules.enumerate_binns.output[0],
     output:
-        metrics=res("runs/{dataset}/{optimizer}/{arm}/{batch}.metrics.parquet"),
-        trajectory=res("runs/{dataset}/{optimizer}/{arm}/{batch}.trajectory.parquet"),
+        metrics=res("runs/{dataset}/{optimizer}/{group}/{batch}.metrics.parquet"),
+        trajectory=res("runs/{dataset}/{optimizer}/{group}/{batch}.trajectory.parquet"),
     log:
-        logs("train/{dataset}/{optimizer}/{arm}/{batch}.log"),
+        logs("train/{dataset}/{optimizer}/{group}/{batch}.log"),
     benchmark:
-        res("benchmarks/train/{dataset}/{optimizer}/{arm}/{batch}.tsv")
+        res("benchmarks/train/{dataset}/{optimizer}/{group}/{batch}.tsv")
     conda:
         CONDA_ENV
     threads: 1
@@ -18,6 +18,7 @@ rule train:
         runtime=60,
     params:
         step=step("train"),
+        arms=get_group_arms,
         seeds=get_batch_seeds,
         model=config["model"],
         tr=TRAINING,
@@ -25,7 +26,7 @@ rule train:
         min_steps=get_min_steps,
         checkpoint_dir=get_checkpoint_dir,
     shell:
-        "{params.step} --dataset {input.dataset} --table {input.table} --arm {wildcards.arm} "
+        "{params.step} --dataset {input.dataset} --table {input.table} --arms {params.arms} "
         "--seeds {params.seeds} --optimizer {wildcards.optimizer} "
         "--ansatz {params.model[ansatz]} --layers {params.model[layers]} "
         "--likelihood {params.model[likelihood]} "
@@ -78,7 +79,7 @@ rule train_sampled:
         max_shots=DEVICE["max_shots"],
         checkpoints=get_checkpoint_dir,
     shell:
-        "{params.step} --dataset {input.dataset} --table {input.table} --arm {wildcards.sarm} "
+        "{params.step} --dataset {input.dataset} --table {input.table} --arms {wildcards.sarm} "
         "--seeds {params.seeds} --optimizer adam --ansatz {params.model[ansatz]} "
         "--layers {params.model[layers]} --likelihood {params.model[likelihood]} "
         "--lr {params.sp[lr]} "
@@ -123,7 +124,7 @@ rule trainability:
         min_steps=get_min_steps,
         checkpoint_dir=get_checkpoint_dir,
     shell:
-        "{params.step} --dataset {input.dataset} --table {input.table} --arm mle "
+        "{params.step} --dataset {input.dataset} --table {input.table} --arms mle "
         "--seeds {params.seeds} --optimizer {wildcards.optimizer} "
         "--ansatz {wildcards.ansatz} --layers {wildcards.layers} "
         "--likelihood {params.likelihood} "

@@ -33,7 +33,11 @@ def mmd2_uniform_np(q: np.ndarray, h: float) -> float:
 
 
 def bma_accuracy(q: np.ndarray, P: np.ndarray, y: np.ndarray) -> float:
-    """Accuracy of the Bayesian model average, given P[σ, i] = p(y=1 | x_i, σ)."""
+    """Accuracy of the Bayesian model average, given P[σ, i] = p(y=1 | x_i, σ).
+
+    Pass P as float64 when evaluating many q: NumPy's float64 @ float32 product
+    casts P on every call, about 60 times slower than BLAS on a float64 P.
+    """
     p = q @ P
     return float(np.mean((p > 0.5) == (y == 1)))
 

@@ -177,6 +177,28 @@ def exact_arms(objectives, lambdas, bandwidths, n: int) -> list[Arm]:
     return arms
 
 
+def arm_group(arm: Arm) -> str:
+    """The training job an exact arm is trained in: ``mle``, ``elbo`` or ``selbo_h<h>``.
+
+    One job trains every λ of one objective (and of one bandwidth for SELBO), so
+    imports, compilation and the predictive matrices are paid once per group;
+    λ and h are traced arguments, so the arms share one executable.
+    """
+    if arm.mode != "exact":
+        raise ValueError(f"only exact-mode arms are grouped; got {arm.arm!r}")
+    if arm.objective == "selbo":
+        return f"selbo_h{_h_slug(arm.h_label)}"
+    return arm.objective
+
+
+def arm_groups(arms) -> dict[str, list[Arm]]:
+    """Exact arms by :func:`arm_group`; groups and the arms within keep the grid's order."""
+    out: dict[str, list[Arm]] = {}
+    for a in arms:
+        out.setdefault(arm_group(a), []).append(a)
+    return out
+
+
 def sampled_arm(objective: str, lam: float | None, bandwidth, n: int) -> Arm:
     """One sampled-mode arm (MLE or SELBO; ELBO needs the entropy, so it is refused)."""
     if objective not in ("mle", "selbo"):

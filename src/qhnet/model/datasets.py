@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sklearn.datasets import load_digits, make_circles, make_moons
 
 from qhnet.io import atomic_path
 from qhnet.validation import check_bool, check_choice, check_int, check_number, check_seed
@@ -90,6 +89,8 @@ def make_moons_data(
     n = check_int(n, "n", minimum=1)
     noise = check_number(noise, "noise", minimum=0)
     rng = np.random.default_rng(seed_or_rng)
+    from sklearn.datasets import make_moons  # deferred: sklearn costs ~1.5 s to import
+
     X, y = make_moons(n_samples=n, noise=noise, random_state=_sklearn_seed(rng))
     return X.astype(np.float64), y.astype(np.int64)
 
@@ -101,6 +102,8 @@ def make_ring(
     n = check_int(n, "n", minimum=1)
     noise = check_number(noise, "noise", minimum=0)
     rng = np.random.default_rng(seed_or_rng)
+    from sklearn.datasets import make_circles
+
     X, y = make_circles(
         n_samples=n, factor=_RING_FACTOR, noise=noise, random_state=_sklearn_seed(rng)
     )
@@ -121,6 +124,8 @@ def pooled_digits(pair: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     4×4 result is flattened row-major. Label 0 for ``pair[0]``, 1 for ``pair[1]``,
     in scikit-learn's order.
     """
+    from sklearn.datasets import load_digits
+
     digits = load_digits()
     keep = np.isin(digits.target, pair)
     images = digits.images[keep].astype(np.float64)
