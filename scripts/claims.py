@@ -1,11 +1,9 @@
 """Decide each paper claim (supported / refuted / cannot tell) as typed records: claims.csv."""
 
-from dataclasses import fields
-
 import pandas as pd
 
-from qhnet.analysis.claims import Settings, claims, claims_by_optimizer
-from qhnet.cli import StepParser, existing_file, integer, number, output_file
+from qhnet.analysis.claims import claims, claims_by_optimizer
+from qhnet.cli import StepParser, add_verdict_options, existing_file, output_file, verdict_settings
 from qhnet.io import write_frame
 from qhnet.training.optimisers import OPTIMIZERS
 
@@ -23,31 +21,7 @@ def main(argv=None):
         choices=OPTIMIZERS,
         help="the optimiser whose exact runs decide claims 1-6",
     )
-    ap.add_argument(
-        "--alpha",
-        type=number(0, include_min=False, maximum=0.5),
-        required=True,
-        help="level of every one-sided test (after Holm in a family)",
-    )
-    helps = {
-        "accuracy_margin": "δ for differences in test accuracy",
-        "std_margin": "claim 1: std reductions by less than this fraction do not count",
-        "rate_margin": "claim 6: hit-rate gains smaller than this do not count",
-        "roughness_margin": "claim 2: roughness reductions by less than this do not count",
-    }
-    for key, text in helps.items():
-        ap.add_argument(
-            f"--{key.replace('_', '-')}", type=number(0, maximum=1), required=True, help=text
-        )
-    ap.add_argument(
-        "--nats",
-        type=number(0),
-        required=True,
-        help="claim 6: a mode within this of the best train log-likelihood has reached it",
-    )
-    ap.add_argument(
-        "--min-pairs", type=integer(3), required=True, help="fewer seed pairs decide nothing"
-    )
+    add_verdict_options(ap)
     ap.add_argument("--out", required=True, type=output_file, help="output: claims.csv")
     ap.add_argument(
         "--by-optimizer",
@@ -59,7 +33,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if bool(a.by_optimizer) != bool(a.by_optimizer_out):
         ap.error("--by-optimizer and --by-optimizer-out go together")
-    settings = Settings(**{f.name: getattr(a, f.name) for f in fields(Settings)})
+    settings = verdict_settings(a)
     noise = pd.read_csv(a.noise) if a.noise else None
     runs = pd.read_parquet(a.runs)
     table = claims(runs, pd.read_csv(a.roughness), noise, settings, optimizer=a.optimizer)

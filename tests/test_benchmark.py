@@ -120,3 +120,72 @@ def test_benchmark_quick(tmp_path):
             )
             met = ratio <= t["at_most"] if "at_most" in t else ratio >= t["at_least"]
             assert rows_t[label] == ("yes" if met else "NO"), (label, ratio)
+
+
+def test_pipeline_benchmark_refuses_a_results_directory_in_use(tmp_path):
+    """It times a reproduction from scratch: a non-empty results directory is refused
+    before Snakemake starts."""
+    (tmp_path / "old.txt").write_text("")
+    tool = ROOT / "scripts" / "tools" / "bench_pipeline.py"
+    out = subprocess.run(
+        [sys.executable, str(tool), "--configfile", "config/test.yaml", "--results", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and "is not empty" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and "snakemake" not in out.stdout
+
+
+def _pipeline_files(folder: Path, wall: float, peak: float, compile_frac: float) -> None:
+    import json
+
+    import pandas as pd
+
+    folder.mkdir()
+    meta = dict(config="config/config.yaml", cores=2, wall_seconds=wall, report_seconds=30.0,
+                cpu_seconds=900.0, peak_job_mb=peak, floor_seconds=240.0, exact_runs=4320,
+                jobs=146, commit="0123456789", dirty=False, date="2026-12-03T18:00:00+00:00",
+                machine="2 cores (test), Python 3.11")  # fmt: skip
+    (folder / "pipeline.json").write_text(json.dumps(meta))
+    pd.DataFrame(
+        [
+            dict(
+                rule="train",
+                jobs=36,
+                cpu_s=600.0,
+                wall_s=640.0,
+                max_rss_mb=peak,
+                loop_s=300.0,
+                compile_s=compile_frac * 640,
+                outside_loop_frac=0.53,
+                compile_frac=compile_frac,
+            ),
+            dict(
+                rule="figures",
+                jobs=1,
+                cpu_s=300.0,
+                wall_s=310.0,
+                max_rss_mb=400.0,
+                loop_s=None,
+                compile_s=None,
+                outside_loop_frac=None,
+                compile_frac=None,
+            ),
+        ]  # fmt: skip
+    ).to_csv(folder / "pipeline.csv", index=False)
+
+
+def test_pipeline_block_states_each_target_as_measured(tmp_path, monkeypatch):
+    """The README's speed block: met / not met follow the numbers, both ways."""
+    sys.path.insert(0, str(ROOT / "scripts" / "tools"))
+    import findings
+
+    _pipeline_files(tmp_path / "fast", wall=290.0, peak=900.0, compile_frac=0.1)
+    _pipeline_files(tmp_path / "slow", wall=3000.0, peak=1500.0, compile_frac=0.4)
+    monkeypatch.setattr(findings, "BENCHMARKS", tmp_path / "fast")
+    fast = findings.render_pipeline()
+    monkeypatch.setattr(findings, "BENCHMARKS", tmp_path / "slow")
+    slow = findings.render_pipeline()
+    assert "**4 min 50 s wall**" in fast and "**50 min 00 s wall**" in slow
+    assert fast.count("**not met**") == 0 and slow.count("**not met**") == 3
+    assert "10.0× the target" in slow and "| train | 36 | 600 | 67% | 1500 |" in slow

@@ -206,3 +206,35 @@ def test_paired_refuses_pooled_configurations():
         paired(a, b, "v")
     x, y = paired(a.iloc[1:], b, "v")
     assert x.tolist() == [0.2, 0.3] and y.tolist() == [0.1, 0.3]
+
+
+def test_claims_by_cell_decides_each_cell_from_its_runs_alone():
+    """Two cells (here: two training-set sizes), one where every arm is the same:
+    each cell's records are what claims() gives for its runs, and the cells differ."""
+    from qhnet.analysis.claims import claims_by_cell, where_claims_hold, where_claims_hold_text
+
+    runs = make_runs(n_seeds=6)
+    exact = runs[runs["mode"] == "exact"].assign(optimizer="lbfgs")
+    flat = exact.assign(acc_test_expected=0.5, n_train=300)
+    both = pd.concat([exact.assign(n_train=100), flat], ignore_index=True)
+    by = claims_by_cell(both, ["n_train", "optimizer"])
+    assert list(by.columns[:2]) == ["n_train", "optimizer"]
+    assert list(pd.unique(by["n_train"])) == [100, 300]
+    for n, g in both.groupby("n_train"):
+        want = claims(g, optimizer="lbfgs")
+        want = want[want["claim"].isin(RUN_CLAIMS)].reset_index(drop=True)
+        mine = by[by["n_train"] == n].drop(columns=["n_train", "optimizer"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, want)
+    top = by[by["level"] == "claim"].set_index(["n_train", "claim"])["verdict"]
+    assert (top.loc[100] != top.loc[300]).any()
+    with pytest.raises(ValueError, match="no column 'ansatz'"):
+        claims_by_cell(both, ["ansatz"])
+    cells = by.assign(cell=by["n_train"].map({100: "a", 300: "b"}))
+    where = where_claims_hold(cells).set_index("claim")
+    for claim, row in where.iterrows():
+        verdicts = cells[(cells["level"] == "claim") & (cells["claim"] == claim)]
+        for v in ("supported", "refuted", "cannot tell"):
+            assert row[v] == list(verdicts.loc[verdicts["verdict"] == v, "cell"])
+        assert row["cells"] == 2
+    text = where_claims_hold_text(cells, base="a")
+    assert len(text) == len(RUN_CLAIMS) and all("of 2 (" in t for t in text)

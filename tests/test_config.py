@@ -284,3 +284,45 @@ def test_arm_groups_cover_the_grid_once_with_one_objective_and_h_each():
     assert [a.lam for a in groups["selbo_hn4"]] == [0.1, 1, 10]
     with pytest.raises(ValueError, match="only exact-mode arms"):
         arm_group(sampled_arm("selbo", 10, "n/4", 14))
+
+
+def _rb(design="one_at_a_time"):
+    return {
+        "enabled": True,
+        "design": design,
+        "base": {"ansatz": "ry_chain", "layers": 1, "n_train": 100, "likelihood": "sum",
+                 "optimizer": "lbfgs"},
+        "vary": {"ansatz": ["brick"], "layers": [1, 2, 3], "n_train": [30, 300],
+                 "likelihood": ["mean"], "optimizer": ["adam"]},
+    }  # fmt: skip
+
+
+def test_robustness_cells_one_at_a_time_and_full():
+    """The base first; one factor changed per cell (a listed base value is not repeated);
+    full: every combination, each exactly once."""
+    from qhnet.experiments.config import CELL_KEYS, cell_path, robustness_cells
+
+    one = robustness_cells(_rb())
+    base = _rb()["base"]
+    assert one[0] == base and len(one) == 1 + 1 + 2 + 2 + 1 + 1
+    for c in one[1:]:
+        assert sum(c[k] != base[k] for k in CELL_KEYS) == 1
+    full = robustness_cells(_rb("full"))
+    assert len(full) == 2 * 3 * 3 * 2 * 2 == len({cell_path(c) for c in full})
+    assert full[0] == base
+    assert cell_path(base) == "ry_chain/L1/n100/sum/lbfgs"
+
+
+def test_robustness_training_size_must_leave_a_digits_test_set(tmp_path):
+    """Checked with the rest of the configuration, naming the key and the limit."""
+    sys.path.insert(0, str(REPO / "scripts" / "tools"))
+    from check_config import resolve
+
+    cfg = {"datasets": ["digits01"], "robustness": _rb() | {"vary": {"n_train": [400]}}}
+    path = tmp_path / "rb.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SystemExit, match=r"robustness.vary.n_train.*< 360"):
+        resolve(path)
+    cfg["robustness"]["vary"]["n_train"] = [300]
+    path.write_text(yaml.safe_dump(cfg))
+    assert resolve(path)["robustness"]["design"] == "one_at_a_time"  # schema default

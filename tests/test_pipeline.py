@@ -322,3 +322,24 @@ def test_killed_training_step_resumes_from_its_checkpoint(tiny_run, tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_parquet(tmp_path / "t.parquet"), pd.read_parquet(whole_dir / "t.parquet")
     )
+
+
+def test_pipeline_benchmark_floor_counts_every_exact_step(tiny_run):
+    """bench_pipeline's arithmetic floor: every exact-mode run's steps, one timed
+    value and gradient per (objective, ansatz, layers, n) setting."""
+    sys.path.insert(0, str(REPO / "scripts" / "tools"))
+    from bench_pipeline import floor_table
+
+    r = tiny_run / "results"
+    floor = floor_table(r)
+    paths = [p for d in ("runs", "trainability") for p in (r / d).rglob("*.metrics.parquet")]
+    runs = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+    exact = runs[runs["mode"] == "exact"]
+    keys = ["objective", "ansatz", "layers", "n_qubits"]
+    want = exact.groupby(keys)["steps"].agg(["size", "sum"]).reset_index()
+    got = floor.sort_values(keys).reset_index(drop=True)
+    assert got[keys].values.tolist() == want[keys].values.tolist()
+    assert got["runs"].tolist() == want["size"].tolist()
+    assert got["steps"].tolist() == want["sum"].tolist()
+    assert (got["step_seconds"] > 0).all()
+    assert np.allclose(got["floor_seconds"], got["steps"] * got["step_seconds"])

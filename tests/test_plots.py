@@ -232,3 +232,29 @@ def test_notebook_executes_and_renders(tmp_path):
     shown = html_lib.unescape(html)
     for text in want["comparison"]:
         assert text in shown, text
+
+
+def test_verdict_map_draws_a_square_per_record_coloured_by_its_verdict():
+    from qhnet.analysis.claims import claims_by_cell
+
+    runs = make_runs(n_seeds=6)
+    exact = runs[runs["mode"] == "exact"].assign(optimizer="lbfgs")
+    both = pd.concat(
+        [exact.assign(cell="a/L1"), exact.assign(cell="b/L2", acc_test_expected=0.5)],
+        ignore_index=True,
+    )
+    vmap = claims_by_cell(both, ["cell", "optimizer"])
+    rows = plots.verdict_map_rows(vmap)
+    top = rows[rows["level"] == "claim"]
+    assert len(top) == len(set(vmap["claim"]))  # one overall row per claim
+    for _, g in rows.groupby("claim", sort=False):
+        assert g["level"].iloc[-1] == "claim"  # the datasets, then the overall row
+    fig = plots.fig_verdict_map(vmap)
+    ax = fig.axes[0]
+    squares = [p for p in ax.patches if p.get_width() == 1]
+    n = len(vmap[vmap["level"].isin(["dataset", "claim"])])
+    assert len(squares) == n
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in squares}
+    assert colours <= {c.lower() for c in plots.VERDICT_COLOURS.values()}
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a\nL1", "b\nL2"]
+    assert isinstance(plots.fig_verdict_map(None), Figure)  # a placeholder, not an error

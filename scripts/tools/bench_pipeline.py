@@ -1,23 +1,23 @@
 """The pipeline benchmark: a whole reproduction on a clean results directory, timed.
 
     python scripts/tools/bench_pipeline.py [--configfile config/config.yaml]
-        [--cores 2] [--results DIR] [--out docs/benchmarks]
+        [--cores 2] [--results DIR] [--out docs/benchmarks] [--name pipeline]
 
 Runs the reproduction as ``make reproduce`` does (``snakemake --cores N
 --configfile C``, then ``--report``) into ``--results`` (default: the config's;
 it must not exist or be empty), with this checkout's interpreter and nothing on
 PATH. Then it writes
 
-- ``OUT/pipeline.csv``: per rule, the jobs, CPU and wall seconds summed over
+- ``OUT/NAME.csv``: per rule, the jobs, CPU and wall seconds summed over
   jobs, the largest peak memory, and for training jobs the share of wall time
   outside the training loops and the compilation share
   (``pipeline_profile.profile``, from every job's ``benchmark:`` record);
-- ``OUT/pipeline_floor.csv``: the arithmetic floor of the exact-mode training,
+- ``OUT/NAME_floor.csv``: the arithmetic floor of the exact-mode training,
   per (objective, ansatz, layers, n): the runs, their steps, the time of one
   objective value and gradient measured in this process after the run (median
   of repeated calls, one thread, as the jobs run), and steps × that time; a
   lower bound (an L-BFGS step may evaluate the objective more than once);
-- ``OUT/pipeline.json``: the wall seconds of the run and of the report, the
+- ``OUT/NAME.json``: the wall seconds of the run and of the report, the
   floor, the cores, the machine, the commit and the config.
 
 Use an idle machine: the wall time is the number the README quotes.
@@ -108,6 +108,9 @@ def main(argv=None) -> int:
     ap.add_argument("--cores", type=int, default=2, help="snakemake --cores (default 2)")
     ap.add_argument("--results", help="results directory (default: the config's)")
     ap.add_argument("--out", type=Path, default=REPO / "docs/benchmarks", help="output folder")
+    ap.add_argument(
+        "--name", default="pipeline", help="stem of the output files (pipeline_robustness, …)"
+    )
     a = ap.parse_args(argv)
     if a.cores < 1:
         ap.error(f"--cores must be >= 1; got {a.cores}")
@@ -129,8 +132,8 @@ def main(argv=None) -> int:
     rules = profile(res)
     floor = floor_table(res)
     a.out.mkdir(parents=True, exist_ok=True)
-    write_frame(rules, a.out / "pipeline.csv")
-    write_frame(floor, a.out / "pipeline_floor.csv")
+    write_frame(rules, a.out / f"{a.name}.csv")
+    write_frame(floor, a.out / f"{a.name}_floor.csv")
     meta = {
         "config": a.configfile,
         "cores": a.cores,
@@ -149,7 +152,7 @@ def main(argv=None) -> int:
         "machine": f"{os.cpu_count()} cores ({cpu_model(platform.machine())}), "
         f"Python {platform.python_version()}",
     }
-    with atomic_path(a.out / "pipeline.json") as tmp:
+    with atomic_path(a.out / f"{a.name}.json") as tmp:
         tmp.write_text(json.dumps(meta, indent=2) + "\n")
     print(json.dumps(meta, indent=2))
     return 0

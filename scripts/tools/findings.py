@@ -1,7 +1,7 @@
 """The README's numbers, rendered from committed tables (never typed by hand).
 
     python scripts/tools/findings.py snapshot RESULTS [--config FILE] [--wall-seconds S]
-                                             [--tables NAME ...]
+                                             [--tables NAME ...] [--run-info JSON]
     python scripts/tools/findings.py render     # rewrite the generated blocks of the docs
     python scripts/tools/findings.py check      # exit 1 if a doc differs from a render
 
@@ -11,7 +11,9 @@ checksum, date, machine, wall time) in ``docs/findings/provenance.json``. With
 ``--tables`` only the named tables are replaced, and their own provenance is
 recorded beside the snapshot's (``updates``): a study rerun alone (for example the
 trainability study after a new ansatz) refreshes its table without pretending
-the rest was recomputed.
+the rest was recomputed. ``--run-info`` takes ``bench_pipeline.py``'s
+``pipeline.json`` of the run and records its commit, tree state, machine, date and
+wall time (a run timed in a clean checkout of an earlier commit).
 ``render`` replaces every block of README.md and docs/verdicts.md between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` with what the
 renderer NAME makes of the committed tables (``make findings``); ``check`` does
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -62,6 +65,8 @@ SNAPSHOT_TABLES = (
     "noise.csv",
     "hit_rates.csv",
     "baselines.csv",
+    "claims_by_optimizer.csv",
+    "verdict_map.csv",
 )
 
 BLOCK = re.compile(
@@ -274,6 +279,27 @@ def render_claims() -> str:
     return claims_markdown(claims)
 
 
+def render_claims_by_optimizer() -> str:
+    """Claims 1, 3–6 overall under each optimiser of the sweep (claims_by_optimizer.csv)."""
+    t = pd.read_csv(FINDINGS / "claims_by_optimizer.csv", dtype={"claim": str})
+    top = t[t["level"] == "claim"]
+    optimizers = list(pd.unique(top["optimizer"]))
+    lines = [
+        "| claim | " + " | ".join(optimizers) + " |",
+        "|---|" + "---|" * len(optimizers),
+    ]
+    by = top.set_index(["claim", "optimizer"])["verdict"]
+    for claim in pd.unique(top["claim"]):
+        cells = [by.get((claim, o), "–") for o in optimizers]
+        lines.append(f"| {claim} | " + " | ".join(cells) + " |")
+    return (
+        "Overall verdicts of claims 1 and 3–6 decided separately from each optimiser's "
+        "runs (same arms and seeds), from `docs/findings/claims_by_optimizer.csv`:\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
 def render_hardware() -> str:
     """Per-step cost on the IBM path and the cost of a default run, from the
     hardware benchmark's committed tables (scripts/tools/bench_hardware.py)."""
@@ -306,13 +332,119 @@ def render_hardware() -> str:
     )
 
 
+def _cell_label(cell: str, base: str) -> str:
+    """A cell by what differs from the base: ``base``, ``layers 2``, ``n_train 30``."""
+    if cell == base:
+        return "base"
+    names = ("ansatz", "layers", "n_train", "likelihood", "optimizer")
+    strip = ("", "L", "n", "", "")
+    diff = [
+        f"{name} {c[len(p) :]}"
+        for name, p, c, b in zip(names, strip, cell.split("/"), base.split("/"), strict=True)
+        if c != b
+    ]
+    return ", ".join(diff)
+
+
+def render_verdict_map() -> str:
+    """The robustness study: each claim's overall verdict per cell, and in words."""
+    from qhnet.analysis.claims import where_claims_hold_text
+
+    vmap = pd.read_csv(FINDINGS / "verdict_map.csv", dtype={"claim": str})
+    cells = list(pd.unique(vmap["cell"]))
+    base = cells[0]
+    top = vmap[vmap["level"] == "claim"].set_index(["claim", "cell"])["verdict"]
+    lines = [
+        "| claim | " + " | ".join(_cell_label(c, base) for c in cells) + " |",
+        "|---|" + "---|" * len(cells),
+    ]
+    for claim in pd.unique(vmap["claim"]):
+        lines.append(f"| {claim} | " + " | ".join(top.get((claim, c), "–") for c in cells) + " |")
+    n_runs = int(vmap.loc[vmap["level"] == "comparison", "n_pairs"].max())
+    return (
+        f"Overall verdicts of claims 1 and 3–6 in the {len(cells)} cells of "
+        f"`config/robustness.yaml` (base `{base}`: ansatz/L<depth>/n<training points>/"
+        f"<likelihood>/<optimiser>; each other cell changes what its column names; up to "
+        f"{n_runs} seed pairs per comparison), from `docs/findings/verdict_map.csv`:\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + "\n".join(f"- {t}" for t in where_claims_hold_text(vmap, base=base))
+        + "\n"
+    )
+
+
+def _minutes(s: float) -> str:
+    s = round(float(s))
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def render_pipeline(
+    name: str = "pipeline", target_min: float = 5, what: str = "the whole reproduction"
+) -> str:
+    """The pipeline benchmark (scripts/tools/bench_pipeline.py): wall, CPU per rule, floor."""
+    meta = json.loads((BENCHMARKS / f"{name}.json").read_text())
+    rules = pd.read_csv(BENCHMARKS / f"{name}.csv")
+    cpu = rules["cpu_s"].sum()
+
+    def pct(x):
+        return "–" if pd.isna(x) else f"{x:.0%}"
+
+    lines = [
+        "| rule | jobs | CPU (s) | share of CPU | peak memory (MB) "
+        "| outside the training loops | compilation |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rules.itertuples():
+        lines.append(
+            f"| {r.rule} | {r.jobs} | {r.cpu_s:.0f} | {r.cpu_s / cpu:.0%} | {r.max_rss_mb:.0f} "
+            f"| {pct(r.outside_loop_frac)} | {pct(r.compile_frac)} |"
+        )
+    wall, peak = meta["wall_seconds"], meta["peak_job_mb"]
+    training = rules[rules["compile_frac"].notna()]
+    worst = training.loc[training["compile_frac"].idxmax()]
+    dirty = ", uncommitted changes" if meta["dirty"] else ""
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    return (
+        f"`scripts/tools/bench_pipeline.py` ran the two commands of `make reproduce` "
+        f"(`{meta['config']}`) on a clean results directory with `--cores {meta['cores']}` "
+        f"({meta['machine']}; commit "
+        f"`{meta['commit'][:7]}`{dirty}, {meta['date'][:10]}): **{_minutes(wall)} wall** "
+        f"for every table, figure and the report, and {_minutes(meta['report_seconds'])} "
+        f"more for Snakemake's report; {cpu:.0f} CPU-seconds in {meta['jobs']} jobs, the "
+        f"largest job peaking at {peak:.0f} MB. The arithmetic floor of its "
+        f"{meta['exact_runs']} exact-mode training runs (their steps × one objective "
+        f"value and gradient, timed in the same run; `docs/benchmarks/{name}_floor.csv`) "
+        f"is {_minutes(meta['floor_seconds'])} of CPU. Per rule "
+        f"(`docs/benchmarks/{name}.csv`; the last two columns are shares of the "
+        "training jobs' wall time):\n\n"
+        + "\n".join(lines)
+        + f"\n\nAgainst the targets: {what} in ≤ {target_min:g} min wall on 2 cores: "
+        f"{verdict(wall <= 60 * target_min and meta['cores'] <= 2)} ({_minutes(wall)}, "
+        f"{wall / (60 * target_min):.1f}× the target); peak memory ≤ 1 GB per job: "
+        f"{verdict(peak <= 1024)} ({peak:.0f} MB); compilation ≤ 25 % of a training "
+        "rule's wall time: "
+        f"{verdict(worst['compile_frac'] <= 0.25)} (at most {worst['compile_frac']:.0%}, "
+        f"`{worst['rule']}`; imports are inside the 'outside the training loops' share, "
+        "which also counts evaluation and writing).\n"
+    )
+
+
 RENDERERS: dict[str, Callable[[], str]] = {
     "provenance": render_provenance,
     "claims": render_claims,
+    "claims_by_optimizer": render_claims_by_optimizer,
     "hardware": render_hardware,
     "calibration": render_calibration,
     "hit_rates": render_hit_rates,
     "baselines": render_baselines,
+    "pipeline": render_pipeline,
+    "pipeline_robustness": functools.partial(
+        render_pipeline, "pipeline_robustness", 30, "the robustness study"
+    ),
+    "verdict_map": render_verdict_map,
     "training_optimisers": render_training_optimisers,
     "training_defaults": render_training_defaults,
     "training_stopping": render_training_stopping,
@@ -393,7 +525,12 @@ def cmd_snapshot(a) -> int:
         if not (tables / name).is_file():
             raise SystemExit(f"error: {tables / name} not found: run the pipeline first")
     config = resolve(Path(a.config))
-    if Path(config["results"]).resolve() != results.resolve():
+    run = None
+    if a.run_info:  # the run was timed by bench_pipeline.py, maybe in another checkout
+        run = json.loads(Path(a.run_info).read_text())
+        if run["config"] != str(a.config):
+            raise SystemExit(f"error: --run-info: that run used {run['config']}, not {a.config}")
+    elif Path(config["results"]).resolve() != results.resolve():
         raise SystemExit(f"error: {a.config} writes to {config['results']!r}, not {str(results)!r}")
     dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))  # before copying
     FINDINGS.mkdir(parents=True, exist_ok=True)
@@ -413,6 +550,9 @@ def cmd_snapshot(a) -> int:
         "wall_seconds": a.wall_seconds,
         "tables": names,
     }
+    if run is not None:
+        origin |= {k: run[k] for k in ("commit", "dirty", "machine", "wall_seconds")}
+        origin["date"] = run["date"]
     if a.tables:
         updates = [u for u in provenance.get("updates", []) if not set(u["tables"]) <= set(names)]
         provenance["updates"] = [*updates, origin]
@@ -441,6 +581,11 @@ def main(argv=None) -> int:
         "--config", default="config/config.yaml", help="the configuration of that run"
     )
     snap.add_argument("--wall-seconds", type=float, help="the run's measured wall time")
+    snap.add_argument(
+        "--run-info",
+        help="bench_pipeline.py's pipeline.json of the run: its commit, tree state, machine "
+        "and wall time are recorded (the run may have been made in another checkout)",
+    )
     snap.add_argument(
         "--tables",
         nargs="+",

@@ -112,3 +112,44 @@ def output_file(text: str) -> str:
             f"cannot write {text!r}: {str(parent)!r} is not a writable directory"
         )
     return text
+
+
+#: The verdicts' margins (config ``analysis``): option name → help.
+_MARGINS = {
+    "accuracy_margin": "δ for differences in test accuracy",
+    "std_margin": "claim 1: std reductions by less than this fraction do not count",
+    "rate_margin": "claim 6: hit-rate gains smaller than this do not count",
+    "roughness_margin": "claim 2: roughness reductions by less than this do not count",
+}
+
+
+def add_verdict_options(ap: argparse.ArgumentParser) -> None:
+    """The verdicts' level, margins and minimum pairs (config ``analysis``), all required."""
+    ap.add_argument(
+        "--alpha",
+        type=number(0, include_min=False, maximum=0.5),
+        required=True,
+        help="level of every one-sided test (after Holm in a family)",
+    )
+    for key, text in _MARGINS.items():
+        ap.add_argument(
+            f"--{key.replace('_', '-')}", type=number(0, maximum=1), required=True, help=text
+        )
+    ap.add_argument(
+        "--nats",
+        type=number(0),
+        required=True,
+        help="claim 6: a mode within this of the best train log-likelihood has reached it",
+    )
+    ap.add_argument(
+        "--min-pairs", type=integer(3), required=True, help="fewer seed pairs decide nothing"
+    )
+
+
+def verdict_settings(args: argparse.Namespace):
+    """The ``qhnet.analysis.claims.Settings`` of options added by :func:`add_verdict_options`."""
+    from dataclasses import fields
+
+    from qhnet.analysis.claims import Settings
+
+    return Settings(**{f.name: getattr(args, f.name) for f in fields(Settings)})

@@ -16,8 +16,10 @@ sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
 
 from qhnet.experiments.config import (
     ConfigError,
+    cell_path,
     check_config,
     describe_hardware_plan,
+    robustness_cells,
     roughness_seeds,
     trainability_datasets,
 )
@@ -106,6 +108,10 @@ ROUGHNESS_ARMS += [a for a in LANDSCAPE_ARMS if a.objective == "selbo"]
 
 TB_SEEDS = " ".join(map(str, TRAINABILITY["seeds"]))
 
+# The robustness study: when enabled, the default target builds it alone.
+ROBUSTNESS = config["robustness"]
+ROBUST_CELLS = robustness_cells(ROBUSTNESS) if ROBUSTNESS["enabled"] else []
+
 # The report's figures: the one list (scripts/figures.py draws each by name).
 FIGURES = [
     "accuracy_distributions",
@@ -132,6 +138,8 @@ wildcard_constraints:
     sarm="|".join(sorted(SAMPLED_ARMS, key=len, reverse=True)).replace(".", r"\.")
     or "NONE",
     batch="|".join(BATCHES),
+    n_train=r"\d+",
+    likelihood="sum|mean",
     sbatch="|".join(SAMPLED_BATCHES),
 
 
@@ -237,7 +245,10 @@ def baseline_run_files():
     """Metrics of those arms under training.optimizer: the baselines' table reruns alone."""
     opt = TRAINING["optimizer"]
     files = [
-        run_file(d, opt, arm, b) for d in DATASETS for arm in baseline_arms() for b in BATCHES
+        run_file(d, opt, arm, b)
+        for d in DATASETS
+        for arm in baseline_arms()
+        for b in BATCHES
     ]
     return list(dict.fromkeys(files))
 
@@ -255,7 +266,9 @@ def get_roughness_metrics(wildcards):
     batches = sorted({SEED_BATCH[s] for s in ROUGHNESS_SEEDS})
     opt = TRAINING["optimizer"]
     files = [
-        run_file(wildcards.dataset, opt, a.arm, b) for a in ROUGHNESS_ARMS for b in batches
+        run_file(wildcards.dataset, opt, a.arm, b)
+        for a in ROUGHNESS_ARMS
+        for b in batches
     ]
     return list(dict.fromkeys(files))
 
@@ -263,7 +276,11 @@ def get_roughness_metrics(wildcards):
 def get_noise_metrics(wildcards):
     """Metrics of every batch of the arms the noise study samples on noisy backends."""
     opt = TRAINING["optimizer"]
-    files = [run_file(wildcards.dataset, opt, a.arm, b) for a in LANDSCAPE_ARMS for b in BATCHES]
+    files = [
+        run_file(wildcards.dataset, opt, a.arm, b)
+        for a in LANDSCAPE_ARMS
+        for b in BATCHES
+    ]
     return list(dict.fromkeys(files))
 
 
@@ -307,8 +324,25 @@ def get_optional_params(wildcards, input):
     )
 
 
+def robust_run_files():
+    """Every training output of the robustness study: cell × dataset × arm group."""
+    return [
+        res(f"cells/{cell_path(c)}/{d}/{g}.metrics.parquet")
+        for c in ROBUST_CELLS
+        for d in DATASETS
+        for g in GROUPS
+    ]
+
+
 def all_outputs():
-    """Every table, figure and the rendered report."""
+    """Every table, figure and the rendered report (the robustness study's, when enabled)."""
+    if ROBUSTNESS["enabled"]:
+        return [
+            res("tables/robustness_runs.parquet"),
+            res("tables/verdict_map.csv"),
+            res("figures/verdict_map.png"),
+            res("report/robustness.html"),
+        ]
     return [
         res("tables/runs.parquet"),
         res("tables/variance.csv"),

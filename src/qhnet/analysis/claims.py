@@ -616,6 +616,48 @@ def claims_markdown(table: pd.DataFrame) -> str:
 RUN_CLAIMS = ("1", "3", "4a", "4b", "5", "6")
 
 
+def claims_by_cell(runs: pd.DataFrame, keys, settings: Settings | None = None) -> pd.DataFrame:
+    """Claims 1, 3–6 decided once per cell: each from the exact runs of one cell alone.
+
+    A cell is one combination of the ``keys`` columns (for example optimiser,
+    ansatz, depth, training-set size, likelihood scale); its runs share the seeds,
+    so every comparison stays paired within the cell. Each cell's records are
+    what :func:`claims` gives for its runs (with the cell's own optimiser when
+    ``optimizer`` is a key).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        The per-run metrics of every cell (a column per key).
+    keys : sequence of str
+        The columns that name a cell.
+    settings : Settings
+        α, margins, minimum pairs.
+
+    Returns
+    -------
+    DataFrame
+        The keys, then the columns of :func:`claims`, for the claims ``RUN_CLAIMS``,
+        cells in the order they first appear in ``runs``.
+
+    Raises
+    ------
+    ValueError
+        If a key is not a column of ``runs``.
+    """
+    keys = list(keys)
+    missing = [k for k in keys if k not in runs.columns]
+    if missing:
+        raise ValueError(f"runs have no column {missing[0]!r} to split cells by; got {keys}")
+    frames = []
+    for cell, g in runs.groupby(keys, sort=False):
+        cell = dict(zip(keys, cell if isinstance(cell, tuple) else (cell,), strict=True))
+        t = claims(g, None, None, settings, optimizer=cell.get("optimizer"))
+        frames.append(t[t["claim"].isin(RUN_CLAIMS)].assign(**cell))
+    out = pd.concat(frames, ignore_index=True)
+    return out[[*keys, *[c for c in out.columns if c not in keys]]]
+
+
 def claims_by_optimizer(
     runs: pd.DataFrame, optimizers, settings: Settings | None = None
 ) -> pd.DataFrame:
@@ -640,10 +682,49 @@ def claims_by_optimizer(
     DataFrame
         ``optimizer`` then the columns of :func:`claims`, for the claims ``RUN_CLAIMS``.
     """
-    frames = []
+    optimizers = list(optimizers)
     for optimizer in optimizers:
-        t = claims(runs, None, None, settings, optimizer=optimizer)
-        t = t[t["claim"].isin(RUN_CLAIMS)]
-        frames.append(t.assign(optimizer=optimizer))
-    out = pd.concat(frames, ignore_index=True)
-    return out[["optimizer", *[c for c in out.columns if c != "optimizer"]]]
+        stats.runs_of_optimizer(runs, optimizer)  # raises, naming the optimisers present
+    by = claims_by_cell(runs[runs["optimizer"].isin(optimizers)], ["optimizer"], settings)
+    order = {o: i for i, o in enumerate(optimizers)}
+    return by.sort_values("optimizer", key=lambda c: c.map(order), kind="stable", ignore_index=True)
+
+
+def where_claims_hold(vmap: pd.DataFrame) -> pd.DataFrame:
+    """Per claim, the cells of a verdict map where its overall verdict is each of the three.
+
+    Parameters
+    ----------
+    vmap : DataFrame
+        :func:`claims_by_cell` output with a ``cell`` column.
+
+    Returns
+    -------
+    DataFrame
+        One row per claim (in the map's order): ``claim``, ``text``, ``cells`` (how
+        many), then ``supported``, ``refuted`` and ``cannot tell``: each the list
+        of cells with that overall verdict, in the map's cell order.
+    """
+    top = vmap[vmap["level"] == "claim"]
+    cells = list(pd.unique(vmap["cell"]))
+    rows = []
+    for claim in pd.unique(top["claim"]):
+        verdicts = top[top["claim"] == claim].set_index("cell")["verdict"]
+        row = {"claim": claim, "text": TEXT.get(str(claim), ""), "cells": len(verdicts)}
+        for v in ("supported", "refuted", "cannot tell"):
+            row[v] = [c for c in cells if verdicts.get(c) == v]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def where_claims_hold_text(vmap: pd.DataFrame, base: str | None = None) -> list[str]:
+    """One sentence per claim saying in which cells it is supported, refuted or undecided."""
+    out = []
+    for r in where_claims_hold(vmap).to_dict("records"):
+        parts = []
+        for verdict in ("supported", "refuted", "cannot tell"):
+            if r[verdict]:
+                names = ", ".join(f"`{c}`" + (" (base)" if c == base else "") for c in r[verdict])
+                parts.append(f"{verdict} in {len(r[verdict])} of {r['cells']} ({names})")
+        out.append(f"Claim {r['claim']} ({r['text'].rstrip('.')}): " + "; ".join(parts) + ".")
+    return out

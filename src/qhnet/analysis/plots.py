@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from qhnet.analysis import stats
@@ -623,6 +623,87 @@ def fig_hit_rates(hit_rates: pd.DataFrame | None) -> Figure:
     return fig
 
 
+VERDICT_COLOURS = {"supported": "#55A868", "refuted": "#C44E52", "cannot tell": "#D9D9D9"}
+
+
+def _numbered(vmap: pd.DataFrame) -> pd.DataFrame:
+    """The dataset- and claim-level records, each numbered ``k`` within its cell,
+    claim, level and dataset (claim 4a has two records for "all")."""
+    keep = vmap[vmap["level"].isin(["dataset", "claim"])]
+    return keep.assign(k=keep.groupby(["cell", "claim", "level", "dataset"]).cumcount())
+
+
+def verdict_map_rows(vmap: pd.DataFrame) -> pd.DataFrame:
+    """The map's rows: each claim's dataset-level records, then its overall verdict.
+
+    Columns ``claim``, ``level``, ``dataset``, ``k`` (the record's number within its
+    claim, level and dataset) and ``label``.
+    """
+    keep = _numbered(vmap)
+    rows = keep.drop_duplicates(["claim", "level", "dataset", "k"])
+    multi = rows.groupby(["claim", "level", "dataset"])["k"].transform("size") > 1
+    label = np.where(
+        rows["level"] == "claim",
+        "claim " + rows["claim"].astype(str) + ": overall",
+        "claim " + rows["claim"].astype(str) + ": " + rows["dataset"].astype(str),
+    )
+    short = rows["comparison"].astype(str).str.split(":").str[0].str.slice(0, 24)
+    rows = rows.assign(label=np.where(multi, label + " (" + short + ")", label))
+    rows = rows[["claim", "level", "dataset", "k", "label"]]
+    rows = rows.assign(_o=rows["level"].map({"dataset": 0, "claim": 1}))
+    order = {c: i for i, c in enumerate(pd.unique(vmap["claim"]))}
+    rows = rows.assign(_c=rows["claim"].map(order)).sort_values(["_c", "_o", "dataset", "k"])
+    return rows.drop(columns=["_c", "_o"]).reset_index(drop=True)
+
+
+@_styled
+def fig_verdict_map(vmap: pd.DataFrame | None) -> Figure:
+    """Robustness: a row per claim (per dataset, then overall), a column per cell.
+
+    Each square is coloured by its verdict; a dataset row is annotated with the
+    effect estimate and its confidence interval, an overall row with its verdict.
+    """
+    if vmap is None or vmap.empty:
+        return _placeholder("no robustness cells")
+    cells = list(pd.unique(vmap["cell"]))
+    rows = verdict_map_rows(vmap)
+    fig, axes = _figure(1, 1, 1.25 * len(cells) + 2.4, 0.34 * len(rows) + 1.2)
+    ax = axes[0, 0]
+    by = _numbered(vmap).set_index(["cell", "claim", "level", "dataset", "k"])
+    for j, cell in enumerate(cells):
+        for i, r in enumerate(rows.itertuples()):
+            key = (cell, r.claim, r.level, r.dataset, r.k)
+            if key not in by.index:
+                continue
+            rec = by.loc[[key]].iloc[0]
+            ax.add_patch(
+                Rectangle(
+                    (j, i), 1, 1, color=VERDICT_COLOURS.get(rec["verdict"], "white"), ec="white"
+                )
+            )
+            if r.level == "claim":
+                text = rec["verdict"]
+            elif np.isfinite(rec["estimate"]) and np.isfinite(rec["ci_low"]):
+                text = f"{rec['estimate']:.3g}\n[{rec['ci_low']:.3g}, {rec['ci_high']:.3g}]"
+            elif np.isfinite(rec["estimate"]):
+                text = f"{rec['estimate']:.3g}"
+            else:
+                text = ""
+            weight = "bold" if r.level == "claim" else "normal"
+            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=5.5, weight=weight)
+    ax.set_xlim(0, len(cells))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(np.arange(len(cells)) + 0.5)
+    ax.set_xticklabels([c.replace("/", "\n") for c in cells], fontsize=6.5)
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(rows)) + 0.5)
+    ax.set_yticklabels(list(rows["label"]), fontsize=7)
+    ax.grid(False)
+    handles = [Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+    return fig
+
+
 #: Every figure the report can show, by the name the workflow gives it, and what
 #: it is drawn from (``tables`` keys: runs, trajectories, landscapes, noise, hit_rates).
 @_styled
@@ -683,6 +764,7 @@ FIGURES = {
     "sampled_vs_exact": lambda t: fig_sampled_vs_exact(t["runs"]),
     "noise": lambda t: fig_noise(t["noise"]),
     "hit_rates": lambda t: fig_hit_rates(t.get("hit_rates")),
+    "verdict_map": lambda t: fig_verdict_map(t.get("verdict_map")),
 }
 
 

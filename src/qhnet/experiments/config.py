@@ -128,6 +128,35 @@ def trainability_datasets(tb: dict, ansatz: str) -> list[str]:
     return [d for d in tb["datasets"] if only is None or d in only]
 
 
+#: The factors of the robustness study, in the order of a cell's path and columns.
+CELL_KEYS = ("ansatz", "layers", "n_train", "likelihood", "optimizer")
+
+
+def robustness_cells(rb: dict) -> list[dict]:
+    """The cells of the robustness study: dicts over ``CELL_KEYS``, base first.
+
+    ``one_at_a_time``: the base, then for each factor each value of ``vary`` that
+    differs from the base, the other factors at base. ``full``: every combination
+    of the base and the listed values (the base value first in each factor).
+    """
+    base = {k: rb["base"][k] for k in CELL_KEYS}
+    values = {k: [base[k], *[v for v in rb["vary"].get(k, []) if v != base[k]]] for k in CELL_KEYS}
+    if rb["design"] == "full":
+        cells = [{}]
+        for k in CELL_KEYS:
+            cells = [{**c, k: v} for c in cells for v in values[k]]
+        return cells
+    cells = [base]
+    for k in CELL_KEYS:
+        cells += [{**base, k: v} for v in values[k][1:]]
+    return cells
+
+
+def cell_path(cell: dict) -> str:
+    """A cell as a path: ``{ansatz}/L{layers}/n{n_train}/{likelihood}/{optimizer}``."""
+    return "{ansatz}/L{layers}/n{n_train}/{likelihood}/{optimizer}".format(**cell)
+
+
 def check_config(config: dict) -> None:
     """Every cross-key rule of a (schema-validated, defaults-filled) configuration.
 
@@ -163,6 +192,16 @@ def check_config(config: dict) -> None:
                 f"must be < {DIGIT_IMAGES[d]} (the images of {d}, so that a test set is left); "
                 f"got {config['data']['n_train']}",
             )
+    rb = config["robustness"]
+    if rb["enabled"]:
+        n_trains = sorted({c["n_train"] for c in robustness_cells(rb)})
+        for d in config["datasets"]:
+            if d in DIGIT_IMAGES and n_trains[-1] >= DIGIT_IMAGES[d]:
+                _fail(
+                    "robustness.vary.n_train",
+                    f"must be < {DIGIT_IMAGES[d]} (the images of {d}, so that a test set is "
+                    f"left); got {n_trains[-1]}",
+                )
     main_sizes = sorted({sizes[d] for d in config["datasets"]})
     n = main_sizes[-1]
     seeds = config["seeds"]
