@@ -188,4 +188,4 @@ def test_pipeline_block_states_each_target_as_measured(tmp_path, monkeypatch):
     slow = findings.render_pipeline()
     assert "**4 min 50 s wall**" in fast and "**50 min 00 s wall**" in slow
     assert fast.count("**not met**") == 0 and slow.count("**not met**") == 3
-    assert "10.0× the target" in slow and "| train | 36 | 600 | 67% | 1500 |" in slow
+    assert "10.0× the target" in slow and "| train | 36 | 640 | 67% | 600 | 1500 |" in slow
