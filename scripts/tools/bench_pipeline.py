@@ -48,8 +48,8 @@ from pipeline_profile import profile  # noqa: E402
 
 from qhnet.io import atomic_path, write_frame  # noqa: E402
 
-#: Metrics folders of the exact-mode training rules.
-TRAINING_FOLDERS = ("runs", "trainability")
+#: Metrics folders of the exact-mode training rules (cells: the robustness study).
+TRAINING_FOLDERS = ("runs", "trainability", "cells")
 
 
 def snakemake(*args: str) -> float:

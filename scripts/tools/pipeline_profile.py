@@ -27,7 +27,12 @@ sys.path.insert(0, str(REPO / "src"))
 from qhnet.io import write_frame  # noqa: E402
 
 #: Rules whose jobs write per-run metrics next to their outputs (rule → metrics folder).
-TRAINING_RULES = {"train": "runs", "train_sampled": "runs", "trainability": "trainability"}
+TRAINING_RULES = {
+    "train": "runs",
+    "train_sampled": "runs",
+    "trainability": "trainability",
+    "robust_train": "cells",  # the robustness study (config/robustness.yaml)
+}
 
 
 def job_records(results: Path) -> pd.DataFrame:
