@@ -238,3 +238,6 @@ def test_claims_by_cell_decides_each_cell_from_its_runs_alone():
         assert row["cells"] == 2
     text = where_claims_hold_text(cells, base="a")
     assert len(text) == len(RUN_CLAIMS) and all("of 2 (" in t for t in text)
+    assert all("`a` (base)" in t for t in text)  # every claim names both cells
+    short = where_claims_hold_text(cells, label=str.upper)
+    assert all("A" in t and "B" in t and "`" not in t for t in short)

@@ -368,7 +368,9 @@ def render_verdict_map() -> str:
         f"{n_runs} seed pairs per comparison), from `docs/findings/verdict_map.csv`:\n\n"
         + "\n".join(lines)
         + "\n\n"
-        + "\n".join(f"- {t}" for t in where_claims_hold_text(vmap, base=base))
+        + "\n".join(
+            f"- {t}" for t in where_claims_hold_text(vmap, label=lambda c: _cell_label(c, base))
+        )
         + "\n"
     )
 

@@ -717,14 +717,24 @@ def where_claims_hold(vmap: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def where_claims_hold_text(vmap: pd.DataFrame, base: str | None = None) -> list[str]:
-    """One sentence per claim saying in which cells it is supported, refuted or undecided."""
+def where_claims_hold_text(
+    vmap: pd.DataFrame, base: str | None = None, label: Callable[[str], str] | None = None
+) -> list[str]:
+    """One sentence per claim saying in which cells it is supported, refuted or undecided.
+
+    ``label`` names a cell (default: its path in backticks, the base marked).
+    """
+
+    def name(c: str) -> str:
+        return f"`{c}`" + (" (base)" if c == base else "")
+
+    label = label or name
     out = []
     for r in where_claims_hold(vmap).to_dict("records"):
         parts = []
         for verdict in ("supported", "refuted", "cannot tell"):
             if r[verdict]:
-                names = ", ".join(f"`{c}`" + (" (base)" if c == base else "") for c in r[verdict])
+                names = ", ".join(label(c) for c in r[verdict])
                 parts.append(f"{verdict} in {len(r[verdict])} of {r['cells']} ({names})")
         out.append(f"Claim {r['claim']} ({r['text'].rstrip('.')}): " + "; ".join(parts) + ".")
     return out
