@@ -243,6 +243,8 @@ def baseline_arms():
 
 def baseline_run_files():
     """Metrics of those arms under training.optimizer: the baselines' table reruns alone."""
+    if not BASELINES["enabled"]:  # the sweep need not train those arms then
+        return []
     opt = TRAINING["optimizer"]
     files = [
         run_file(d, opt, arm, b)
