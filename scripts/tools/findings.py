@@ -332,18 +332,19 @@ def render_hardware() -> str:
     )
 
 
-def _cell_label(cell: str, base: str) -> str:
-    """A cell by what differs from the base: ``base``, ``layers 2``, ``n_train 30``."""
-    if cell == base:
-        return "base"
-    names = ("ansatz", "layers", "n_train", "likelihood", "optimizer")
-    strip = ("", "L", "n", "", "")
-    diff = [
-        f"{name} {c[len(p) :]}"
-        for name, p, c, b in zip(names, strip, cell.split("/"), base.split("/"), strict=True)
-        if c != b
-    ]
-    return ", ".join(diff)
+def _cell_labels(vmap: pd.DataFrame) -> dict[str, str]:
+    """Each cell by what differs from the base (the first): ``base``, ``layers 2``, …
+
+    Read off the map's factor columns (``CELL_KEYS``), not parsed from the path.
+    """
+    from qhnet.experiments.config import CELL_KEYS
+
+    factors = vmap.drop_duplicates("cell").set_index("cell")[list(CELL_KEYS)]
+    base = factors.iloc[0]
+    return {
+        cell: ", ".join(f"{k} {v}" for k, v in row.items() if v != base[k]) or "base"
+        for cell, row in factors.iterrows()
+    }
 
 
 def render_verdict_map() -> str:
@@ -352,10 +353,10 @@ def render_verdict_map() -> str:
 
     vmap = pd.read_csv(FINDINGS / "verdict_map.csv", dtype={"claim": str})
     cells = list(pd.unique(vmap["cell"]))
-    base = cells[0]
+    base, labels = cells[0], _cell_labels(vmap)
     top = vmap[vmap["level"] == "claim"].set_index(["claim", "cell"])["verdict"]
     lines = [
-        "| claim | " + " | ".join(_cell_label(c, base) for c in cells) + " |",
+        "| claim | " + " | ".join(labels[c] for c in cells) + " |",
         "|---|" + "---|" * len(cells),
     ]
     for claim in pd.unique(vmap["claim"]):
@@ -368,9 +369,7 @@ def render_verdict_map() -> str:
         f"{n_runs} seed pairs per comparison), from `docs/findings/verdict_map.csv`:\n\n"
         + "\n".join(lines)
         + "\n\n"
-        + "\n".join(
-            f"- {t}" for t in where_claims_hold_text(vmap, label=lambda c: _cell_label(c, base))
-        )
+        + "\n".join(f"- {t}" for t in where_claims_hold_text(vmap, label=labels.__getitem__))
         + "\n"
     )
 
