@@ -268,8 +268,8 @@ def main(argv=None):
     ll = ap.check(scale_likelihood, table.ll_train, a.likelihood, len(ds.y_train))
     setting = dict(optimizer=a.optimizer, ansatz=a.ansatz, layers=a.layers, likelihood=a.likelihood)
     # once per process, shared by every arm; cast to float64 once, so that each run's
-    # q @ P is one BLAS product (same bits; the mixed-precision product costs 0.7 s per
-    # run at 17 qubits)
+    # q @ P is one BLAS product with the same bits (a float64 @ float32 product would
+    # cast P again for every run)
     predictive = tuple(
         predictive_matrix(X, table.hidden).astype(np.float64) for X in (ds.X_train, ds.X_test)
     )
