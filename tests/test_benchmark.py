@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +190,36 @@ def test_pipeline_block_states_each_target_as_measured(tmp_path, monkeypatch):
     assert "**4 min 50 s wall**" in fast and "**50 min 00 s wall**" in slow
     assert fast.count("**not met**") == 0 and slow.count("**not met**") == 3
     assert "10.0× the target" in slow and "| train | 36 | 640 | 67% | 600 | 1500 |" in slow
+
+
+def test_snapshot_records_the_timed_runs_provenance(tmp_path, monkeypatch):
+    """findings.py snapshot --run-info: the commit, tree state, machine, date and wall
+    time are the timed run's (it may have run in another checkout), not this one's;
+    a run of another configuration is refused before anything is copied."""
+    import json
+
+    sys.path.insert(0, str(ROOT / "scripts" / "tools"))
+    import findings
+
+    results = tmp_path / "elsewhere" / "results"
+    (results / "tables").mkdir(parents=True)
+    (results / "tables" / "claims.csv").write_text("claim\n1\n")
+    info = tmp_path / "pipeline.json"
+    run = dict(config="config/config.yaml", commit="0123abcd", dirty=False,
+               machine="2 cores (test)", wall_seconds=3518.3,
+               date="2026-12-03T19:10:09+00:00")  # fmt: skip
+    info.write_text(json.dumps(run))
+    monkeypatch.setattr(findings, "FINDINGS", tmp_path / "findings")
+    assert findings.main(["snapshot", str(results), "--run-info", str(info)]) == 0
+    prov = json.loads((tmp_path / "findings" / "provenance.json").read_text())
+    assert {k: prov[k] for k in run if k != "config"} == {
+        k: v for k, v in run.items() if k != "config"
+    }
+    assert prov["tables"] == ["claims.csv"]
+    info.write_text(json.dumps(run | {"config": "config/test.yaml"}))
+    (tmp_path / "findings" / "claims.csv").unlink()
+    with pytest.raises(SystemExit, match="that run used config/test.yaml"):
+        findings.main(["snapshot", str(results), "--run-info", str(info)])
+    assert not (tmp_path / "findings" / "claims.csv").exists()
+    with pytest.raises(SystemExit, match="writes to 'results'"):  # without it: this checkout's
+        findings.main(["snapshot", str(results)])
