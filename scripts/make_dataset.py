@@ -1,4 +1,4 @@
-"""Draw one dataset (train + test) and write it as Parquet with its parameters."""
+"""Draw one dataset (train + test, optionally a validation split) and write it as Parquet."""
 
 import argparse
 
@@ -11,6 +11,9 @@ def main(argv=None):
     ap.add_argument("--name", required=True, choices=DATASETS, help="which dataset")
     ap.add_argument("--n-train", type=integer(2), required=True, help="training points")
     ap.add_argument("--n-test", type=integer(1), required=True, help="test points")
+    ap.add_argument(
+        "--n-val", type=integer(0), default=0, help="validation points, drawn after the test ones"
+    )
     ap.add_argument("--seed", type=integer(0), required=True, help="seed of the draw")
     ap.add_argument(
         "--standardize",
@@ -20,9 +23,14 @@ def main(argv=None):
     )
     ap.add_argument("--out", required=True, type=output_file, help="output Parquet file")
     a = ap.parse_args(argv)
-    ds = make_dataset(a.name, a.n_train, a.n_test, a.seed, standardize=a.standardize)
+    ds = ap.check(
+        make_dataset, a.name, a.n_train, a.n_test, a.seed, standardize=a.standardize, n_val=a.n_val
+    )
     save_dataset(ds, a.out)
-    print(f"{a.name}: {len(ds.y_train)} train, {len(ds.y_test)} test -> {a.out}")
+    print(
+        f"{a.name}: {len(ds.y_train)} train, {len(ds.y_test)} test, {len(ds.y_val)} validation "
+        f"-> {a.out}"
+    )
 
 
 if __name__ == "__main__":

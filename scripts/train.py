@@ -44,6 +44,7 @@ from qhnet.experiments.sweep import arm_from_name
 from qhnet.io import write_frame
 from qhnet.model.binn import (
     LIKELIHOODS,
+    accuracy_table,
     global_optimum,
     load_table,
     predictive_matrix,
@@ -60,13 +61,15 @@ def _nan(x):
 
 
 def run_rows(
-    arm: dict, results, table, ds, elapsed: float, setting: dict, predictive
+    arm: dict, results, table, ds, elapsed: float, setting: dict, predictive, acc_val=None
 ) -> tuple[list[dict], list[pd.DataFrame]]:
     """Metrics rows and trajectory frames for finished runs of one arm.
 
     Each run is evaluated at its best iterate by the objective (the last one in
     sampled mode); ``setting`` holds the optimizer, ansatz, layers and likelihood,
-    ``predictive`` the (train, test) predictive matrices of every BiNN.
+    ``predictive`` the (train, test) predictive matrices of every BiNN and
+    ``acc_val`` every BiNN's accuracy on the validation split (None without one:
+    ``acc_val_expected`` is then NaN).
     """
     opt = global_optimum(table)
     P_tr, P_te = predictive
@@ -97,6 +100,7 @@ def run_rows(
                 "seconds_to_optimum": run.seconds_to_optimum,
                 "optimum_acc_test": opt["acc_test"],
                 **m,
+                "acc_val_expected": math.nan if acc_val is None else float(q @ acc_val),
                 "seconds": run.seconds if np.isfinite(run.seconds) else elapsed / len(results),
                 "compile_seconds": run.compile_seconds,
                 "resumed": run.resumed,
@@ -129,7 +133,8 @@ def parser() -> StepParser:
         required=True,
         help="arm names, all of one mode: mle, elbo_lam<λ>, selbo_lam<λ>_h<h> (h a number, "
         "sqrtn or n4); '-sampled' after the objective trains from shots "
-        "(e.g. selbo-sampled_lam10_hn4)",
+        "(e.g. selbo-sampled_lam10_hn4); _lin<λ_end> or _exp<λ_end> after the λ anneals it "
+        "(exact mode, e.g. elbo_lam1000_exp0.1)",
     )
     arm.add_argument(
         "--seeds", type=integer(0), nargs="+", required=True, help="initialisation seeds (distinct)"
@@ -155,6 +160,11 @@ def parser() -> StepParser:
     )
     ex = ap.add_argument_group("stopping rule (exact mode only)")
     ex.add_argument("--memory", type=integer(1), help="L-BFGS history length")
+    ex.add_argument(
+        "--anneal-frac",
+        type=number(0, include_min=False, maximum=1, include_max=False),
+        help="λ schedules: the fraction of --max-steps over which λ is annealed",
+    )
     ex.add_argument("--min-steps", type=integer(0), help="no stop before this step")
     ex.add_argument(
         "--window-frac",
@@ -273,11 +283,12 @@ def main(argv=None):
     predictive = tuple(
         predictive_matrix(X, table.hidden).astype(np.float64) for X in (ds.X_train, ds.X_test)
     )
+    acc_val = accuracy_table(ds.X_val, ds.y_val, table.hidden) if len(ds.y_val) else None
     rows, trajs = [], []
     for arm in arms:
         t0 = time.time()
         results = _train_arm(ap, a, arm, table, ll)
-        r, t = run_rows(arm, results, table, ds, time.time() - t0, setting, predictive)
+        r, t = run_rows(arm, results, table, ds, time.time() - t0, setting, predictive, acc_val)
         rows += r
         trajs += t
         for row in r:
@@ -312,6 +323,13 @@ def _train_arm(ap, a, arm: dict, table, ll) -> list:
         checkpoint_every=a.checkpoint_every,
     )
     if arm["mode"] == "exact":
+        if arm["schedule"] and a.anneal_frac is None:
+            ap.error(f"--arms: {arm['arm']} anneals λ and needs --anneal-frac")
+        sched = (
+            dict(schedule=arm["schedule"], lam_end=arm["lam_end"], anneal_frac=a.anneal_frac)
+            if arm["schedule"]
+            else {}
+        )
         return ap.check(
             train,
             ll,
@@ -324,6 +342,7 @@ def _train_arm(ap, a, arm: dict, table, ll) -> list:
             rtol=a.rtol,
             gtol=a.gtol,
             optimum=global_optimum(table)["indices"],
+            **sched,
             **common,
         )
     from qhnet.devices.shots import shot_source

@@ -408,3 +408,14 @@ def test_scale_likelihood_and_optimum_indices():
     np.testing.assert_array_equal(optimum_indices(ll), [1, 2])
     with pytest.raises(ValueError, match="likelihood must be one of"):
         scale_likelihood(ll, "max", 4)
+
+
+@pytest.mark.parametrize("hidden", [0, 2])
+def test_accuracy_table_is_the_tables_accuracy_on_any_split(small_data, hidden):
+    from qhnet.model.binn import accuracy_table
+
+    table = enumerate_tables(small_data, hidden=hidden)
+    got = accuracy_table(small_data.X_test, small_data.y_test, hidden, chunk=77)
+    np.testing.assert_array_equal(got, table.acc_test)
+    with pytest.raises(ValueError, match="one label per point"):
+        accuracy_table(small_data.X_test, small_data.y_test[:-1], hidden)

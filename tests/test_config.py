@@ -326,3 +326,30 @@ def test_robustness_training_size_must_leave_a_digits_test_set(tmp_path):
     cfg["robustness"]["vary"]["n_train"] = [300]
     path.write_text(yaml.safe_dump(cfg))
     assert resolve(path)["robustness"]["design"] == "one_at_a_time"  # schema default
+
+
+@pytest.mark.parametrize(
+    "schedules, n_val, match",
+    [
+        ([{"kind": "linear", "start": 1000, "end": 0.1}], 0, r"data.n_val.*must be > 0"),
+        ([{"kind": "linear", "start": 1, "end": 10}], 100,
+         r"robustness.schedules\[0\].*end λ must be < start λ"),
+        ([{"kind": "cosine", "start": 10, "end": 1}], 100, r"robustness.schedules"),
+        ([{"kind": "linear", "start": 10.0000001, "end": 1}], 100,
+         r"robustness.schedules\[0\].start.*significant digits"),
+        ([{"kind": "linear", "start": 10, "end": 1}] * 2, 100, r"same arm"),
+    ],
+)  # fmt: skip
+def test_bad_robustness_schedules_are_refused_naming_the_key(tmp_path, schedules, n_val, match):
+    sys.path.insert(0, str(REPO / "scripts" / "tools"))
+    from check_config import resolve
+
+    cfg = {"data": {"n_val": n_val}, "robustness": _rb() | {"schedules": schedules}}
+    path = tmp_path / "rb.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SystemExit, match=match):
+        resolve(path)
+    cfg["robustness"]["schedules"] = [{"kind": "exponential", "start": 1000, "end": 0.1}]
+    cfg["data"]["n_val"] = 100
+    path.write_text(yaml.safe_dump(cfg))
+    assert resolve(path)["robustness"]["anneal_frac"] == 0.5  # schema default

@@ -252,3 +252,31 @@ def test_digits_rejects_noise_and_too_many_train_points():
         make_dataset("digits01", noise=0.1)
     with pytest.raises(ValueError, match="n_train must be <"):
         make_dataset("digits01", n_train=5000)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "moons", "ring", "digits01"])
+def test_validation_split_leaves_train_and_test_unchanged(name, tmp_path):
+    """Validation points are drawn after the test points (for digits: the images after
+    the test images), standardised with the train statistics, and round-trip."""
+    n_test = 50
+    plain = make_dataset(name, n_train=30, n_test=n_test, seed=1)
+    ds = make_dataset(name, n_train=30, n_test=n_test, seed=1, n_val=25)
+    for a, b in ((plain.X_train, ds.X_train), (plain.X_test, ds.X_test),
+                 (plain.y_train, ds.y_train), (plain.y_test, ds.y_test)):  # fmt: skip
+        assert a.tobytes() == b.tobytes()
+    assert ds.X_val.shape == (25, ds.X_train.shape[1]) and ds.params["n_val"] == 25
+    assert plain.X_val.shape == (0, ds.X_train.shape[1]) and "n_val" not in plain.params
+    seen = {r.tobytes() for r in np.concatenate([ds.X_train, ds.X_test])}
+    assert not any(r.tobytes() in seen for r in ds.X_val)  # new points
+    path = tmp_path / "d.parquet"
+    save_dataset(ds, path)
+    back = load_dataset(path)
+    assert back.X_val.tobytes() == ds.X_val.tobytes() and (back.y_val == ds.y_val).all()
+    assert set(pd.read_parquet(path)["split"]) == {"train", "test", "val"}
+
+
+def test_validation_split_of_digits_takes_what_is_left():
+    ds = make_dataset("digits01", n_train=100, n_test=1000, seed=0, n_val=50)
+    assert len(ds.y_val) == 0 and ds.params["n_val"] == 0
+    with pytest.raises(ValueError, match="n_val"):
+        make_dataset("moons", n_val=-1)

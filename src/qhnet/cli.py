@@ -65,7 +65,13 @@ def integer(minimum: int | None = None):
     return parse
 
 
-def number(minimum: float | None = None, *, include_min: bool = True, maximum=None):
+def number(
+    minimum: float | None = None,
+    *,
+    include_min: bool = True,
+    maximum: float | None = None,
+    include_max: bool = True,
+):
     """argparse type: a finite number within the bounds."""
 
     def parse(text: str) -> float:
@@ -75,7 +81,12 @@ def number(minimum: float | None = None, *, include_min: bool = True, maximum=No
             raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
         try:
             return check_number(
-                value, "value", minimum=minimum, include_min=include_min, maximum=maximum
+                value,
+                "value",
+                minimum=minimum,
+                include_min=include_min,
+                maximum=maximum,
+                include_max=include_max,
             )
         except ValueError as err:
             raise argparse.ArgumentTypeError(str(err).replace("value ", "", 1)) from None

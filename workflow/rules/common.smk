@@ -32,6 +32,7 @@ from qhnet.experiments.sweep import (
     landscape_arms,
     objective_arm,
     sampled_arm,
+    schedule_arms,
     seed_batches,
 )
 
@@ -111,6 +112,16 @@ TB_SEEDS = " ".join(map(str, TRAINABILITY["seeds"]))
 # The robustness study: when enabled, the default target builds it alone.
 ROBUSTNESS = config["robustness"]
 ROBUST_CELLS = robustness_cells(ROBUSTNESS) if ROBUSTNESS["enabled"] else []
+# λ schedules: groups of their own (a scheduled program is compiled apart), trained
+# in the robustness study's cells beside the fixed-λ groups
+SCHEDULE_GROUPS = arm_groups(
+    schedule_arms(
+        config["objectives"], ROBUSTNESS["schedules"], config["bandwidths"], N_QUBITS
+    )
+    if ROBUSTNESS["enabled"]
+    else []
+)
+ROBUST_GROUPS = {**GROUPS, **SCHEDULE_GROUPS}
 
 # The report's figures: the one list (scripts/figures.py draws each by name).
 FIGURES = [
@@ -134,7 +145,7 @@ wildcard_constraints:
     optimizer="adam|lbfgs",
     ansatz="[a-z_]+",
     layers=r"\d+",
-    group="|".join(sorted(GROUPS, key=len, reverse=True)),
+    group="|".join(sorted(ROBUST_GROUPS, key=len, reverse=True)),
     sarm="|".join(sorted(SAMPLED_ARMS, key=len, reverse=True)).replace(".", r"\.")
     or "NONE",
     batch="|".join(BATCHES),
@@ -179,7 +190,7 @@ def run_file(dataset, optimizer, arm, batch, kind="metrics"):
 
 def get_group_arms(wildcards):
     """The arms the job of the ``group`` wildcard trains."""
-    return " ".join(a.arm for a in GROUPS[wildcards.group])
+    return " ".join(a.arm for a in ROBUST_GROUPS[wildcards.group])
 
 
 def get_batch_seeds(wildcards):
@@ -332,7 +343,7 @@ def robust_run_files():
         res(f"cells/{cell_path(c)}/{d}/{g}.metrics.parquet")
         for c in ROBUST_CELLS
         for d in DATASETS
-        for g in GROUPS
+        for g in ROBUST_GROUPS
     ]
 
 

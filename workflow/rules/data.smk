@@ -15,11 +15,13 @@ rule dataset:
         step=step("make_dataset"),
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
+        n_val=config["data"]["n_val"],
         seed=config["data"]["seed"],
         standardize=flag(config["data"]["standardize"], "standardize"),
     shell:
         "{params.step} --name {wildcards.dataset} --n-train {params.n_train} "
-        "--n-test {params.n_test} --seed {params.seed} {params.standardize} "
+        "--n-test {params.n_test} --n-val {params.n_val} --seed {params.seed} "
+        "{params.standardize} "
         "--out {output} > {log} 2>&1"
 
 

@@ -19,11 +19,13 @@ rule robust_dataset:
     params:
         step=step("make_dataset"),
         n_test=config["data"]["n_test"],
+        n_val=config["data"]["n_val"],
         seed=config["data"]["seed"],
         standardize=flag(config["data"]["standardize"], "standardize"),
     shell:
         "{params.step} --name {wildcards.dataset} --n-train {wildcards.n_train} "
-        "--n-test {params.n_test} --seed {params.seed} {params.standardize} "
+        "--n-test {params.n_test} --n-val {params.n_val} --seed {params.seed} "
+        "{params.standardize} "
         "--out {output} > {log} 2>&1"
 
 
@@ -88,6 +90,7 @@ rule robust_train:
         max_steps=get_max_steps,
         min_steps=get_min_steps,
         checkpoint_dir=get_checkpoint_dir,
+        anneal_frac=ROBUSTNESS["anneal_frac"],
     shell:
         "{params.step} --dataset {input.dataset} --table {input.table} --arms {params.arms} "
         "--seeds {params.seeds} --optimizer {wildcards.optimizer} "
@@ -97,6 +100,7 @@ rule robust_train:
         "--max-steps {params.max_steps} --min-steps {params.min_steps} "
         "--window-frac {params.tr[window_frac]} --rtol {params.tr[rtol]} "
         "--gtol {params.tr[gtol]} --record-every {params.tr[record_every]} "
+        "--anneal-frac {params.anneal_frac} "
         "--checkpoint-dir {params.checkpoint_dir} "
         "--checkpoint-every {params.tr[checkpoint_every]} "
         "--metrics {output.metrics} --trajectory {output.trajectory} > {log} 2>&1"
@@ -118,6 +122,11 @@ rule robustness:
             caption="../report/verdict_map.rst",
             category="Robustness",
         ),
+        schedules=report(
+            res("tables/schedules.csv"),
+            caption="../report/schedules_table.rst",
+            category="Robustness",
+        ),
     log:
         logs("robustness.log"),
     benchmark:
@@ -132,7 +141,8 @@ rule robustness:
         settings=get_verdict_args,
     shell:
         "{params.step} --metrics {input} {params.settings} --runs-out {output.runs} "
-        "--map-out {output.map} --figure {output.figure} > {log} 2>&1"
+        "--map-out {output.map} --figure {output.figure} "
+        "--schedules-out {output.schedules} > {log} 2>&1"
 
 
 rule robustness_report:
@@ -140,6 +150,7 @@ rule robustness_report:
     input:
         vmap=rules.robustness.output.map,
         figure=rules.robustness.output.figure,
+        schedules=rules.robustness.output.schedules,
         notebook="notebooks/robustness.ipynb",
     output:
         executed=res("report/robustness.ipynb"),
@@ -163,4 +174,5 @@ rule robustness_report:
     shell:
         "{params.step} --notebook {input.notebook} "
         "--executed {output.executed} --html {output.html} "
-        "-p map_path {input.vmap} -p figure_path {input.figure} > {log} 2>&1"
+        "-p map_path {input.vmap} -p figure_path {input.figure} "
+        "-p schedules_path {input.schedules} > {log} 2>&1"

@@ -323,8 +323,11 @@ def landscape_table(landscape_df: pd.DataFrame) -> pd.DataFrame:
 
 
 def exact_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Exact-mode runs of the main circuit depth: the sweep every exact claim reads."""
+    """Exact-mode fixed-λ runs of the main circuit depth: the sweep every exact claim reads
+    (λ-schedule arms are compared apart, in ``analysis.schedules``)."""
     runs = main_layers(normalise(runs))
+    if "schedule" in runs.columns:
+        runs = runs[runs["schedule"].fillna("").astype(str) == ""]
     return runs[runs["mode"] == "exact"] if "mode" in runs.columns else runs
 
 

@@ -27,11 +27,13 @@ from qhnet.devices.catalog import (
 from qhnet.engine.ansatze import DEFAULT_ANSATZ, angle_shape
 from qhnet.experiments.sweep import (
     check_name_round_trip,
+    check_schedule,
     dataset_qubits,
     exact_arms,
     objective_arm,
     resolve_bandwidth,
     sampled_arm,
+    schedule_arms,
     seed_batches,
 )
 from qhnet.limits import MAX_EXACT_QUBITS
@@ -202,6 +204,27 @@ def check_config(config: dict) -> None:
                     f"must be < {DIGIT_IMAGES[d]} (the images of {d}, so that a test set is "
                     f"left); got {n_trains[-1]}",
                 )
+        for i, sched in enumerate(rb["schedules"]):
+            key = f"robustness.schedules[{i}]"
+            for end in ("start", "end"):
+                try:
+                    check_name_round_trip(sched[end], f"{key}.{end}")
+                except ValueError as err:
+                    raise ConfigError(f"config key {err}") from None
+            try:
+                check_schedule(sched["kind"], sched["start"], sched["end"])
+            except ValueError as err:
+                _fail(key, str(err))
+        if rb["schedules"] and config["data"]["n_val"] == 0:
+            _fail(
+                "data.n_val",
+                "must be > 0 when robustness.schedules is set: the schedules are compared "
+                "with a λ chosen on the validation split (e.g. data.n_val: 200)",
+            )
+        try:
+            schedule_arms(config["objectives"], rb["schedules"], config["bandwidths"], 2)
+        except ValueError as err:
+            _fail("robustness.schedules", str(err))
     main_sizes = sorted({sizes[d] for d in config["datasets"]})
     n = main_sizes[-1]
     seeds = config["seeds"]

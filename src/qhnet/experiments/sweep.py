@@ -27,6 +27,9 @@ class Arm:
     lam: float | None
     h: float | None
     h_label: str
+    #: "" (λ fixed) or a λ schedule of :data:`SCHEDULES`, annealing λ from ``lam`` to ``lam_end``
+    schedule: str = ""
+    lam_end: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -50,9 +53,12 @@ def _num(x: float) -> str:
 
 
 _SLUGS = {"sqrt(n)": "sqrtn", "n/4": "n4"}
+#: λ schedules of the exact trainer (``training.train``'s ``schedule``) and their slugs in arm names
+SCHEDULES = {"linear": "lin", "exponential": "exp"}
 _ARM_RE = re.compile(
     r"^(?P<objective>mle|elbo|selbo)(?:-(?P<mode>sampled))?"
-    r"(?:_lam(?P<lam>[0-9.e+-]+))?(?:_h(?P<h>[a-z0-9.e+-]+))?$"
+    r"(?:_lam(?P<lam>[0-9.e+-]+))?(?:_(?P<sched>lin|exp)(?P<lam_end>[0-9.e+-]+))?"
+    r"(?:_h(?P<h>[a-z0-9.e+-]+))?$"
 )
 
 
@@ -84,7 +90,8 @@ def parse_arm_name(name: str) -> dict:
     if m is None:
         raise ValueError(
             f"arm must be of the form mle, elbo_lam<λ>, selbo_lam<λ>_h<h> (h a number, "
-            f"sqrtn or n4; '-sampled' after the objective for sampled mode); got {name!r}"
+            f"sqrtn or n4; '-sampled' after the objective for sampled mode; _lin<λ_end> or "
+            f"_exp<λ_end> after the λ for a schedule); got {name!r}"
         )
     h = m["h"] or ""
     return {
@@ -92,6 +99,8 @@ def parse_arm_name(name: str) -> dict:
         "mode": m["mode"] or "exact",
         "lam": float(m["lam"]) if m["lam"] else None,
         "h_label": {v: k for k, v in _SLUGS.items()}.get(h, h),
+        "schedule": {v: k for k, v in SCHEDULES.items()}.get(m["sched"], ""),
+        "lam_end": float(m["lam_end"]) if m["lam_end"] else None,
     }
 
 
@@ -103,9 +112,10 @@ def arm_from_name(name: str, n: int) -> Arm:
     ValueError
         If ``name`` is not of the form ``mle``, ``elbo_lam{λ}``,
         ``selbo_lam{λ}_h{h}`` (h a number, ``sqrtn`` or ``n4``), optionally with
-        ``-sampled`` after the objective.
+        ``-sampled`` after the objective or a schedule (``_lin{λ_end}``,
+        ``_exp{λ_end}``) after the λ of an exact arm.
     """
-    parse_arm_name(name)
+    p = parse_arm_name(name)
     m = _ARM_RE.match(str(name))
     objective, mode = m["objective"], m["mode"] or "exact"
     need_lam, need_h = objective != "mle", objective == "selbo"
@@ -125,20 +135,53 @@ def arm_from_name(name: str, n: int) -> Arm:
                 f"arm {name!r}: h must be a number, sqrtn or n4; got {m['h']!r}"
             ) from None
         h, label = resolve_bandwidth(spec, n)
-    arm = Arm(name, objective, mode, lam, h, label)
-    if arm_name(objective, mode, lam, label) != name:
-        raise ValueError(
-            f"arm {name!r} is not in canonical form ({arm_name(objective, mode, lam, label)!r})"
-        )
+    schedule, lam_end = p["schedule"], p["lam_end"]
+    if schedule:
+        if mode != "exact" or objective == "mle":
+            raise ValueError(f"arm {name!r}: λ schedules are for exact-mode ELBO and SELBO only")
+        lam_end = check_schedule(schedule, lam, lam_end)[2]
+    arm = Arm(name, objective, mode, lam, h, label, schedule, lam_end)
+    canonical = arm_name(objective, mode, lam, label, schedule, lam_end)
+    if canonical != name:
+        raise ValueError(f"arm {name!r} is not in canonical form ({canonical!r})")
     return arm
 
 
-def arm_name(objective: str, mode: str, lam: float | None, h_label: str) -> str:
-    """File-system-safe arm name: mle, elbo_lam1, selbo_lam10_hn4, selbo-sampled_lam10_hn4."""
+def check_schedule(kind: str, lam_start, lam_end) -> tuple[str, float, float]:
+    """A λ schedule (kind, start, end): a kind of :data:`SCHEDULES`, 0 < end < start.
+
+    Raises
+    ------
+    ValueError
+        Naming the kind, start or end that is not allowed.
+    """
+    kind = check_choice(kind, "schedule", tuple(SCHEDULES))
+    start = check_number(lam_start, "schedule start λ", minimum=0, include_min=False)
+    end = check_number(lam_end, "schedule end λ", minimum=0, include_min=False)
+    if not end < start:
+        raise ValueError(
+            f"a λ schedule anneals from a large λ to a small one: end λ must be < start λ; "
+            f"got start {start:g}, end {end:g}"
+        )
+    return kind, float(start), float(end)
+
+
+def arm_name(
+    objective: str,
+    mode: str,
+    lam: float | None,
+    h_label: str,
+    schedule: str = "",
+    lam_end: float | None = None,
+) -> str:
+    """File-system-safe arm name: mle, elbo_lam1, selbo_lam10_hn4, selbo-sampled_lam10_hn4,
+    elbo_lam1000_exp0.1 (λ annealed exponentially from 1000 to 0.1)."""
     head = objective if mode == "exact" else f"{objective}-{mode}"
     if objective == "mle":
         return head
     name = f"{head}_lam{_num(lam)}"
+    if schedule:
+        name += f"_{SCHEDULES[schedule]}{_num(lam_end)}"
     if objective == "selbo":
         name += f"_h{_h_slug(h_label)}"
     return name
@@ -177,18 +220,51 @@ def exact_arms(objectives, lambdas, bandwidths, n: int) -> list[Arm]:
     return arms
 
 
+def schedule_arms(objectives, schedules, bandwidths, n: int) -> list[Arm]:
+    """Exact ELBO and SELBO (per h) arms under each λ schedule ``{kind, start, end}``."""
+    arms = []
+    for sched in schedules:
+        kind, start, end = check_schedule(sched["kind"], sched["start"], sched["end"])
+        for obj in objectives:
+            if obj == "elbo":
+                arms.append(
+                    Arm(
+                        arm_name("elbo", "exact", start, "", kind, end),
+                        "elbo",
+                        "exact",
+                        start,
+                        None,
+                        "",
+                        kind,
+                        end,
+                    )  # fmt: skip
+                )
+            elif obj == "selbo":
+                for spec in bandwidths:
+                    h, label = resolve_bandwidth(spec, n)
+                    name = arm_name("selbo", "exact", start, label, kind, end)
+                    arms.append(Arm(name, "selbo", "exact", start, h, label, kind, end))
+    names = [a.arm for a in arms]
+    if len(set(names)) != len(names):
+        raise ValueError("schedules: two schedules give the same arm; remove the repeated one")
+    return arms
+
+
 def arm_group(arm: Arm) -> str:
-    """The training job an exact arm is trained in: ``mle``, ``elbo`` or ``selbo_h<h>``.
+    """The training job an exact arm is trained in: ``mle``, ``elbo``, ``selbo_h<h>``,
+    or ``elbo_sched`` / ``selbo_sched_h<h>`` for λ schedules.
 
     One job trains every λ of one objective (and of one bandwidth for SELBO), so
     imports, compilation and the predictive matrices are paid once per group;
-    λ and h are traced arguments, so the arms share one executable.
+    λ and h (and a schedule's start and end) are traced arguments, so the arms
+    share one executable.
     """
     if arm.mode != "exact":
         raise ValueError(f"only exact-mode arms are grouped; got {arm.arm!r}")
+    head = arm.objective + ("_sched" if arm.schedule else "")
     if arm.objective == "selbo":
-        return f"selbo_h{_h_slug(arm.h_label)}"
-    return arm.objective
+        return f"{head}_h{_h_slug(arm.h_label)}"
+    return head
 
 
 def arm_groups(arms) -> dict[str, list[Arm]]:

@@ -364,6 +364,26 @@ def scale_likelihood(ll: np.ndarray, likelihood: str, n_points: int) -> np.ndarr
     return ll if likelihood == "sum" else ll / n_points
 
 
+def accuracy_table(X: np.ndarray, y: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:
+    """Accuracy of every one of the 2**n networks on the points (X, y), as in the tables.
+
+    The same rule as ``EnumerationTable.acc_train`` / ``acc_test`` (a tie scores 1/2),
+    for a split the table does not hold (the validation split).
+    """
+    X = _check_X(X)
+    y = np.asarray(y).astype(np.int64)
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have one label per point ({len(X)}); got shape {y.shape}")
+    chunk = _check_chunk(chunk)
+    total = 2 ** n_bits(hidden, X.shape[1])
+    logit = _logit_fn(X, int(hidden))
+    out = np.empty(total)
+    for s in range(0, total, chunk):
+        e = min(s + chunk, total)
+        out[s:e] = _accuracy(logit(s, e), y)
+    return out
+
+
 def predictive_matrix(X: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:
     """(2**n, n_points) float32 of p(y=1|x, sigma), for Bayesian model averages."""
     X = _check_X(X)

@@ -44,7 +44,8 @@ _SKLEARN_SEED_MAX = 2**31 - 1
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A train/test split; params records how it was made (JSON-serialisable)."""
+    """A train/test split and an optional validation split; params records how it
+    was made (JSON-serialisable). Without a validation split ``X_val`` has no rows."""
 
     name: str
     X_train: np.ndarray
@@ -52,6 +53,13 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.X_val is None:
+            object.__setattr__(self, "X_val", np.empty((0, self.X_train.shape[1])))
+            object.__setattr__(self, "y_val", np.empty(0, dtype=np.int64))
 
 
 def _sklearn_seed(rng: np.random.Generator) -> int:
@@ -134,23 +142,25 @@ def pooled_digits(pair: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     return pooled.reshape(len(pooled), 16), y
 
 
-def _make_digits(name: str, n_train: int, n_test: int, seed: int) -> Dataset:
+def _make_digits(name: str, n_train: int, n_test: int, seed: int, n_val: int = 0) -> Dataset:
     X, y = pooled_digits(DIGIT_PAIRS[name])
     if n_train >= len(X):
         raise ValueError(f"n_train must be < {len(X)} (the {name} images); got {n_train}")
     order = np.random.default_rng(seed).permutation(len(X))
     tr = order[:n_train]
     te = order[n_train : n_train + n_test]
+    va = order[n_train + n_test : n_train + n_test + n_val]
     params = {
         "name": name,
         "seed": seed,
         "n_train": int(n_train),
         "n_test": int(len(te)),
+        **({"n_val": int(len(va))} if n_val else {}),
         "digits": list(DIGIT_PAIRS[name]),
         "pooling": "2x2 mean, /16",
         "standardize": False,
     }
-    return Dataset(name, X[tr], y[tr], X[te], y[te], params)
+    return Dataset(name, X[tr], y[tr], X[te], y[te], params, X[va], y[va])
 
 
 # --------------------------------------------------------------------------- #
@@ -165,8 +175,9 @@ def make_dataset(
     seed: int = 0,
     noise: float | None = None,
     standardize: bool = True,
+    n_val: int = 0,
 ) -> Dataset:
-    """Draw train then test from one seeded stream; standardise both with train stats.
+    """Draw train, test, then validation from one seeded stream; standardise with train stats.
 
     Standardising matters because ±1 weights fix the decision boundaries' angles
     and offsets; using only the train statistics keeps the test set unseen.
@@ -174,22 +185,28 @@ def make_dataset(
     The digits pairs are a seeded shuffle of their images: the first ``n_train``
     train, the next ``n_test`` (at most all the rest) test; their pixels stay
     in [0, 1] (``noise`` and ``standardize`` apply to the 2-D sets only).
+
+    The ``n_val`` validation points (for choices made on held-out data, such as
+    λ) come after the test points, so adding them leaves train and test as they
+    were; for digits they are the images after the test images (as many as remain).
     """
     name = check_choice(name, "dataset", DATASETS)
     n_train = check_int(n_train, "n_train", minimum=2)
     n_test = check_int(n_test, "n_test", minimum=1)
     seed = check_seed(seed)
     standardize = check_bool(standardize, "standardize")
+    n_val = check_int(n_val, "n_val", minimum=0)
     if name in DIGIT_PAIRS:
         if noise is not None:
             raise ValueError(f"noise must be None for {name} (real images); got {noise!r}")
-        return _make_digits(name, n_train, n_test, seed)
+        return _make_digits(name, n_train, n_test, seed, n_val)
     noise = DEFAULT_NOISE[name] if noise is None else check_number(noise, "noise", minimum=0)
 
     rng = np.random.default_rng(seed)
     generate = _GENERATORS[name]
     X_train, y_train = generate(n_train, rng, noise)
     X_test, y_test = generate(n_test, rng, noise)
+    X_val, y_val = generate(n_val, rng, noise) if n_val else (None, None)
 
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
@@ -201,18 +218,20 @@ def make_dataset(
             )
         X_train = (X_train - mean) / std
         X_test = (X_test - mean) / std
+        X_val = None if X_val is None else (X_val - mean) / std
 
     params = {
         "name": name,
         "seed": seed,
         "n_train": n_train,
         "n_test": n_test,
+        **({"n_val": n_val} if n_val else {}),
         "noise": noise,
         "standardize": bool(standardize),
         "train_mean": mean.tolist(),
         "train_std": std.tolist(),
     }
-    return Dataset(name, X_train, y_train, X_test, y_test, params)
+    return Dataset(name, X_train, y_train, X_test, y_test, params, X_val, y_val)
 
 
 # --------------------------------------------------------------------------- #
@@ -222,12 +241,14 @@ def make_dataset(
 
 def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
     """Write one Parquet file (x1 … xd, y, split) with params as JSON schema metadata."""
-    X = np.concatenate([ds.X_train, ds.X_test])
+    X = np.concatenate([ds.X_train, ds.X_test, ds.X_val])
     frame = pd.DataFrame(
         {
             **{f"x{j + 1}": X[:, j] for j in range(X.shape[1])},
-            "y": np.concatenate([ds.y_train, ds.y_test]).astype(np.int64),
-            "split": ["train"] * len(ds.y_train) + ["test"] * len(ds.y_test),
+            "y": np.concatenate([ds.y_train, ds.y_test, ds.y_val]).astype(np.int64),
+            "split": ["train"] * len(ds.y_train)
+            + ["test"] * len(ds.y_test)
+            + ["val"] * len(ds.y_val),
         }
     )
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -255,13 +276,13 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     X = np.column_stack([table.column(f"x{j + 1}").to_numpy() for j in range(d)]).astype(np.float64)
     y = table.column("y").to_numpy().astype(np.int64)
     split = np.asarray(table.column("split").to_pylist())
-    train, test = split == "train", split == "test"
-    if not np.all(train | test):
-        raise ValueError(f"{path}: split must contain only 'train' and 'test'")
-    for key, mask in (("n_train", train), ("n_test", test)):
+    train, test, val = split == "train", split == "test", split == "val"
+    if not np.all(train | test | val):
+        raise ValueError(f"{path}: split must contain only 'train', 'test' and 'val'")
+    for key, mask in (("n_train", train), ("n_test", test), ("n_val", val)):
         if key in params and params[key] != int(mask.sum()):
             raise ValueError(f"{path}: metadata {key}={params[key]} but {int(mask.sum())} rows")
     name = params.get("name")
     if name not in DATASETS:
         raise ValueError(f"{path}: metadata name must be one of {DATASETS}; got {name!r}")
-    return Dataset(name, X[train], y[train], X[test], y[test], params)
+    return Dataset(name, X[train], y[train], X[test], y[test], params, X[val], y[val])

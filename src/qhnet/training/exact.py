@@ -50,7 +50,14 @@ from qhnet.engine.objectives import (
 from qhnet.model.binn import optimum_indices
 from qhnet.training.checkpoint import Checkpoint, fingerprint, run_checkpoint_path
 from qhnet.training.optimisers import check_optimizer, init_state, make_optimizer
-from qhnet.validation import check_bool, check_int, check_number, check_seeds, check_table
+from qhnet.validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_seeds,
+    check_table,
+)
 
 TRAJECTORY_COLUMNS = ("step", "objective", "ell", "entropy", "mmd2_ref", "acc_train", "acc_test")
 
@@ -153,21 +160,48 @@ class _Consts(NamedTuple):
     window: Any
     min_steps: Any
     record_every: Any
+    lam_end: Any  # a schedule's last λ (= lam when λ is fixed)
+    kind: Any  # 0 linear, 1 exponential (scheduled programs only)
+    anneal_steps: Any  # T: λ reaches lam_end after T steps (0 when λ is fixed)
+
+
+#: λ schedules (``train``'s ``schedule``); the index is the traced ``kind``
+SCHEDULE_KINDS = ("linear", "exponential")
+
+
+def scheduled_lambda(k, lam, lam_end, kind, anneal_steps):
+    """λ at step k of a schedule: from ``lam`` at k = 0 to ``lam_end`` at k ≥ T.
+
+    linear: λ_k = λ₀ + (λ₁ − λ₀)·t; exponential: λ_k = λ₀·(λ₁/λ₀)^t; t = min(k/T, 1).
+    """
+    f64 = jnp.float64  # int32 / int32 is float32 in JAX even with x64
+    t = jnp.minimum(f64(k) / f64(jnp.maximum(anneal_steps, 1)), 1.0)
+    linear = lam + (lam_end - lam) * t
+    exponential = lam * (lam_end / lam) ** t
+    return jnp.where(t >= 1.0, lam_end, jnp.where(kind == 0, linear, exponential))
 
 
 @lru_cache(maxsize=64)
-def _program(objective: str, ansatz: str, optimizer: str, memory: int):
+def _program(objective: str, ansatz: str, optimizer: str, memory: int, scheduled: bool = False):
     """(init, advance, final) compiled for one objective, ansatz and optimiser.
 
     ``advance(state, consts, stop_at)`` runs steps until ``stop_at`` steps are
     taken or the stopping rule fires; every argument is traced, so the
-    executable depends only on the shapes.
+    executable depends only on the shapes. ``scheduled`` compiles the variant
+    whose λ follows a schedule (:func:`scheduled_lambda`): L-BFGS then evaluates
+    J and its gradient afresh at every step (its stored values are at the last
+    step's λ), and the best iterate is taken among the steps at the final λ.
     """
     tx = make_optimizer(optimizer, memory)
 
-    def terms(theta, c: _Consts):
+    def lam_at(c: _Consts, k):
+        if not scheduled:
+            return c.lam
+        return scheduled_lambda(k, c.lam, c.lam_end, c.kind, c.anneal_steps)
+
+    def terms(theta, c: _Consts, lam):
         q = born(theta, ansatz)
-        return objective_terms(q, c.ll, objective, c.lam, c.h)[0], q
+        return objective_terms(q, c.ll, objective, lam, c.h)[0], q
 
     def init(theta, lr, n_hist, n_rec):
         opt = init_state(tx, optimizer, theta, lr)
@@ -187,27 +221,31 @@ def _program(objective: str, ansatz: str, optimizer: str, memory: int):
 
     def body(s: _State, c: _Consts) -> _State:
         k = s.step
+        lam = lam_at(c, k)
         if optimizer == "adam":
-            (j, q), g = jax.value_and_grad(terms, has_aux=True)(s.theta, c)
+            (j, q), g = jax.value_and_grad(terms, has_aux=True)(s.theta, c, lam)
             updates, opt = tx.update(-g, s.opt, s.theta)
         else:
 
             def loss(theta):
-                return -terms(theta, c)[0]
+                return -terms(theta, c, lam)[0]
 
-            neg_j, neg_g = optax.value_and_grad_from_state(loss)(s.theta, state=s.opt)
+            if scheduled:
+                neg_j, neg_g = jax.value_and_grad(loss)(s.theta)
+            else:
+                neg_j, neg_g = optax.value_and_grad_from_state(loss)(s.theta, state=s.opt)
             j, g = -neg_j, -neg_g
             q = born(s.theta, ansatz)
             updates, opt = tx.update(neg_g, s.opt, s.theta, value=neg_j, grad=neg_g, value_fn=loss)
         theta = optax.apply_updates(s.theta, updates)
         better = j > s.best_j
+        if scheduled:
+            better = better & (k >= c.anneal_steps)
         hit = jnp.where((s.hit_step < 0) & c.optimum[jnp.argmax(q)], k, s.hit_step)
         row = k // c.record_every
         records = jax.lax.cond(
             k % c.record_every == 0,
-            lambda r: r.at[row].set(
-                _record(q, c.ll, c.acc_train, c.acc_test, c.lam, c.h, objective)
-            ),
+            lambda r: r.at[row].set(_record(q, c.ll, c.acc_train, c.acc_test, lam, c.h, objective)),
             lambda r: r,
             s.records,
         )
@@ -237,7 +275,7 @@ def _program(objective: str, ansatz: str, optimizer: str, memory: int):
 
     def final(theta, c: _Consts):
         q = born(theta, ansatz)
-        rec = _record(q, c.ll, c.acc_train, c.acc_test, c.lam, c.h, objective)
+        rec = _record(q, c.ll, c.acc_train, c.acc_test, c.lam_end, c.h, objective)
         return rec, c.optimum[jnp.argmax(q)]
 
     return (
@@ -296,6 +334,9 @@ def train(
     theta0: np.ndarray | None = None,
     checkpoint_dir=None,
     checkpoint_every: int = 0,
+    schedule: str | None = None,
+    lam_end: float | None = None,
+    anneal_frac: float = 0.5,
 ) -> list[RunResult]:
     """Train one circuit per seed on a cost table and return the runs.
 
@@ -348,6 +389,16 @@ def train(
         ``checkpoint.remove_run_checkpoints`` once the results are saved.
     checkpoint_every : int
         Save every this many steps (0: only when a run finishes).
+    schedule : {"linear", "exponential"}, optional
+        Anneal λ (ELBO, SELBO) from ``lam`` to ``lam_end`` over the first
+        T = ⌈``anneal_frac``·max_steps⌉ steps (:func:`scheduled_lambda`), then hold
+        it at ``lam_end``. The stopping rule waits for T steps, the best iterate is
+        the best at ``lam_end``, and the recorded objective is at each step's λ
+        (at ``lam_end`` for the final angles).
+    lam_end : float, optional
+        The schedule's last λ, with 0 < ``lam_end`` < ``lam``.
+    anneal_frac : float
+        The fraction of ``max_steps`` over which λ is annealed, in (0, 1).
 
     Returns
     -------
@@ -398,6 +449,24 @@ def train(
     mask[opt_idx] = True
     if theta0 is not None and len(seeds) != 1:
         raise ValueError("theta0 can only be given with a single seed")
+    anneal_steps = 0
+    if schedule is not None:
+        if objective == "mle":
+            raise ValueError("schedule: MLE has no λ to anneal; use objective 'elbo' or 'selbo'")
+        schedule = check_choice(schedule, "schedule", SCHEDULE_KINDS)
+        lam_end = check_number(lam_end, "lam_end", minimum=0, include_min=False)
+        if not lam_end < lam:
+            raise ValueError(
+                f"schedule: λ is annealed from lam down to lam_end; lam_end must be < lam; "
+                f"got lam {lam:g}, lam_end {lam_end:g}"
+            )
+        anneal_frac = check_number(
+            anneal_frac, "anneal_frac", minimum=0, maximum=1, include_min=False, include_max=False
+        )
+        anneal_steps = math.ceil(anneal_frac * max_steps)
+        min_steps = max(min_steps, anneal_steps)
+    elif lam_end is not None:
+        raise ValueError("lam_end is the end of a λ schedule: pass schedule= as well")
 
     window = max(1, math.ceil(window_frac * max_steps))
     n_hist, n_rec = _bucket(max_steps + 1), _bucket(max_steps // record_every + 1)
@@ -415,8 +484,11 @@ def train(
         window=jnp.int32(window),
         min_steps=jnp.int32(min_steps),
         record_every=jnp.int32(record_every),
+        lam_end=jnp.float64(lam_end if schedule else (0.0 if lam is None else lam)),
+        kind=jnp.int32(SCHEDULE_KINDS.index(schedule) if schedule else 0),
+        anneal_steps=jnp.int32(anneal_steps),
     )
-    init, advance, final = _program(objective, ansatz, optimizer, memory)
+    init, advance, final = _program(objective, ansatz, optimizer, memory, schedule is not None)
     settings = {
         "objective": objective,
         "maximize": maximize,
@@ -435,6 +507,8 @@ def train(
         "record_every": record_every,
         "tables": [ll, acc_train, acc_test, mask],
     }
+    if schedule is not None:
+        settings.update(schedule=schedule, lam_end=lam_end, anneal_steps=anneal_steps)
 
     # compile once, before the runs, so that their times exclude it
     t_compile = time.perf_counter()
