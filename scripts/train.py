@@ -119,6 +119,16 @@ def run_rows(
     return rows, trajs
 
 
+def exact_or(parse):
+    """argparse type: the word ``exact``, else ``parse``."""
+
+    def wrapped(text: str):
+        return "exact" if text == "exact" else parse(text)
+
+    wrapped.__name__ = getattr(parse, "__name__", "value")
+    return wrapped
+
+
 def parser() -> StepParser:
     ap = StepParser(__doc__)
     io = ap.add_argument_group("inputs and outputs")
@@ -183,7 +193,11 @@ def parser() -> StepParser:
     )
     sa = ap.add_argument_group("shots (sampled mode only)")
     sa.add_argument("--shots", type=integer(2), help="N_qc: shots per (shifted) circuit and step")
-    sa.add_argument("--prior-samples", type=integer(2), help="m: uniform prior samples per step")
+    sa.add_argument(
+        "--prior-samples",
+        type=exact_or(integer(2)),
+        help="m: uniform prior samples per step, or 'exact' (the prior's terms in closed form)",
+    )
     sa.add_argument("--device", choices=SHOT_SOURCES, help="where the shots come from")
     sa.add_argument(
         "--noise", type=optional(str), default=None, help="qiskit.aer: fake backend noise model"
@@ -277,6 +291,8 @@ def main(argv=None):
     ds = load_dataset(a.dataset)
     ll = ap.check(scale_likelihood, table.ll_train, a.likelihood, len(ds.y_train))
     setting = dict(optimizer=a.optimizer, ansatz=a.ansatz, layers=a.layers, likelihood=a.likelihood)
+    if mode == "sampled":  # the shot counts are columns of a sampled run (the ablation's keys)
+        setting.update(shots=a.shots, prior_samples=str(a.prior_samples))
     # once per process, shared by every arm; cast to float64 once, so that each run's
     # q @ P is one BLAS product with the same bits (a float64 @ float32 product would
     # cast P again for every run)
@@ -362,7 +378,7 @@ def _train_arm(ap, a, arm: dict, table, ll) -> list:
             ll,
             arm["objective"],
             shots=a.shots,
-            prior_samples=a.prior_samples,
+            prior_samples=None if a.prior_samples == "exact" else a.prior_samples,
             source=source,
             **common,
         )

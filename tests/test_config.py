@@ -353,3 +353,21 @@ def test_bad_robustness_schedules_are_refused_naming_the_key(tmp_path, schedules
     cfg["data"]["n_val"] = 100
     path.write_text(yaml.safe_dump(cfg))
     assert resolve(path)["robustness"]["anneal_frac"] == 0.5  # schema default
+
+
+def test_selbo_ablation_needs_the_sampled_selbo_arm(tmp_path):
+    sys.path.insert(0, str(REPO / "scripts" / "tools"))
+    from check_config import resolve
+
+    cfg = {"sampled": {"enabled": False, "ablation": {"enabled": True}}}
+    path = tmp_path / "ab.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SystemExit, match=r"sampled.ablation.enabled.*'selbo' in sampled"):
+        resolve(path)
+    cfg["sampled"] = {"ablation": {"enabled": True, "prior_samples": [1]}}
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SystemExit, match=r"\['ablation'\]\['prior_samples'\]"):
+        resolve(path)
+    cfg["sampled"] = {"prior_samples": "exact", "ablation": {"enabled": True}}
+    path.write_text(yaml.safe_dump(cfg))
+    assert resolve(path)["sampled"]["ablation"]["shots"] == [10, 100]

@@ -14,6 +14,7 @@ from conftest import REPO, make_workdir, snakemake
 from qhnet.analysis.claims import claims as compute_claims
 from qhnet.analysis.stats import variance_table
 from qhnet.analysis.verdicts import RECORD_FIELDS
+from qhnet.experiments.config import ablation_settings
 from qhnet.experiments.sweep import exact_arms, sampled_arm
 from qhnet.model.layout import n_bits
 
@@ -226,6 +227,11 @@ def test_full_config_dry_run_job_count(workdir):
     n_data = len(set(cfg["datasets"]) | set(tb["datasets"]))
     assert re.search(rf"^dataset\s+{n_data}$", text, re.M)
     assert re.search(rf"^enumerate_binns\s+{n_data}$", text, re.M)
+    # the SELBO ablation: each other m and N_qc, every dataset and sampled seed batch
+    sp = cfg["sampled"]
+    n_sbatch = -(-len(cfg["seeds"]) // sp["seeds_per_job"])
+    n_ab = len(ablation_settings(sp)) * len(cfg["datasets"]) * n_sbatch
+    assert n_ab > 0 and re.search(rf"^ablation_train\s+{n_ab}$", text, re.M)
 
 
 def test_baselines_table_sits_beside_the_circuit(tiny_run):
@@ -259,6 +265,28 @@ def _trainability_cells(tb):
         for o in tb["optimizers"]
         for L in tb["layers"]
     }
+
+
+def test_selbo_ablation_table_pairs_each_setting_with_the_exact_twin(tiny_run):
+    """Each (m, N_qc) of the ablation and the sampled arm's own, on every seed, with its
+    twin's numbers: exact SELBO at the arm's λ and h under Adam."""
+    cfg = _test_config()
+    sp = cfg["sampled"]
+    t = pd.read_csv(tiny_run / "results/tables/selbo_ablation.csv", dtype={"prior_samples": str})
+    want = [*ablation_settings(sp), (str(sp["prior_samples"]), sp["shots"])]
+    assert sorted(zip(t["prior_samples"], t["shots"], strict=True)) == sorted(want)
+    assert (t["n_runs"] == len(cfg["seeds"])).all()
+    runs = pd.read_parquet(tiny_run / "results/tables/runs.parquet")
+    twin = runs[(runs["arm"] == "selbo_lam10_hn4") & (runs["optimizer"] == "adam")]
+    assert np.allclose(t["twin_acc"], twin["acc_test_expected"].mean())
+    ab = pd.concat(
+        pd.read_parquet(p) for p in (tiny_run / "results/ablation").rglob("*.metrics.parquet")
+    )
+    assert set(ab["prior_samples"]) == {m for m, _ in ablation_settings(sp)}
+    for (m, n), g in ab.groupby(["prior_samples", "shots"]):
+        row = t[(t["prior_samples"] == m) & (t["shots"] == n)].iloc[0]
+        assert row["mean_acc"] == pytest.approx(g["acc_test_expected"].mean())
+    assert "SELBO ablation" in (tiny_run / "results/report/report.html").read_text()
 
 
 def test_hit_rates_table(tiny_run):

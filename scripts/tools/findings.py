@@ -67,6 +67,8 @@ SNAPSHOT_TABLES = (
     "baselines.csv",
     "claims_by_optimizer.csv",
     "verdict_map.csv",
+    "schedules.csv",
+    "selbo_ablation.csv",
 )
 
 BLOCK = re.compile(
@@ -374,6 +376,61 @@ def render_verdict_map() -> str:
     )
 
 
+def render_schedules() -> str:
+    """The robustness study's λ schedules and validation-chosen λ, counted and in words."""
+    from qhnet.analysis.schedules import schedule_summary, schedule_text
+
+    sched = pd.read_csv(FINDINGS / "schedules.csv", keep_default_na=False, na_values=[""])
+    summary = schedule_summary(sched)
+    lines = [
+        "| strategy | comparisons | better than MLE: supported / refuted / cannot tell "
+        "| non-inferior to the best fixed λ: supported / refuted / cannot tell "
+        "| mean difference from the best fixed λ |",
+        "|---|---:|---|---|---:|",
+    ]
+    for r in summary.itertuples():
+        lines.append(
+            f"| {r.strategy} | {r.comparisons} | {r.vs_mle_supported} / {r.vs_mle_refuted} / "
+            f"{r.vs_mle_cannot_tell} | {r.vs_best_fixed_supported} / {r.vs_best_fixed_refuted} "
+            f"/ {r.vs_best_fixed_cannot_tell} | {r.mean_vs_best_fixed:+.3f} |"
+        )
+    cells, datasets = sched["cell"].nunique(), sched["dataset"].nunique()
+    return (
+        f"Each comparison is one cell × dataset × family (ELBO; SELBO at each bandwidth): "
+        f"{cells} cells × {datasets} datasets, from `docs/findings/schedules.csv`:\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + schedule_text(sched)
+        + "\n"
+    )
+
+
+def render_selbo_ablation() -> str:
+    """The SELBO ablation: each (m, N_qc) against exact SELBO, per dataset, and in words."""
+    from qhnet.analysis.ablation import sampled_ablation_text
+
+    t = pd.read_csv(FINDINGS / "selbo_ablation.csv", dtype={"prior_samples": str})
+    lines = [
+        "| dataset | m | N_qc | runs | test accuracy (mean ± std) | exact SELBO "
+        "| difference [interval] | non-inferior? | objective gap |",
+        "|---|---|---:|---:|---|---:|---|---|---:|",
+    ]
+    for r in t.itertuples():
+        lines.append(
+            f"| {r.dataset} | {r.prior_samples} | {r.shots} | {r.n_runs} | {r.mean_acc:.3f} ± "
+            f"{r.std_acc:.3f} | {r.twin_acc:.3f} | {r.vs_twin:+.3f} [{r.vs_twin_low:+.3f}, "
+            f"{r.vs_twin_high:+.3f}] | {r.vs_twin_verdict} | {r.objective_gap:+.2f} |"
+        )
+    return (
+        "From `docs/findings/selbo_ablation.csv` (the objective gap is the paired mean of J "
+        "at the final angles, sampled minus exact):\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + sampled_ablation_text(t)
+        + "\n"
+    )
+
+
 def _minutes(s: float) -> str:
     s = round(float(s))
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
@@ -448,6 +505,8 @@ RENDERERS: dict[str, Callable[[], str]] = {
         render_pipeline, "pipeline_robustness", 30, "the robustness study"
     ),
     "verdict_map": render_verdict_map,
+    "schedules": render_schedules,
+    "selbo_ablation": render_selbo_ablation,
     "training_optimisers": render_training_optimisers,
     "training_defaults": render_training_defaults,
     "training_stopping": render_training_stopping,

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
 
 from qhnet.experiments.config import (
     ConfigError,
+    ablation_settings,
     cell_path,
     check_config,
     describe_hardware_plan,
@@ -25,6 +26,7 @@ from qhnet.experiments.config import (
 )
 from qhnet.experiments.sweep import (
     arm_group,
+    arm_name,
     arm_groups,
     dataset_hidden,
     dataset_qubits,
@@ -83,6 +85,14 @@ if SAMPLED["enabled"]:
         a = sampled_arm(obj, SAMPLED["lam"], SAMPLED["bandwidth"], N_QUBITS)
         SAMPLED_ARMS[a.arm] = a
 SAMPLED_BATCHES = seed_batches(config["seeds"], SAMPLED["seeds_per_job"])
+# The SELBO ablation: the sampled SELBO arm at other (m, N_qc) settings, on the simulator
+ABLATION = SAMPLED["ablation"]["enabled"]
+ABLATION_SETTINGS = ablation_settings(SAMPLED) if ABLATION else []
+ABLATION_ARM = (
+    sampled_arm("selbo", SAMPLED["lam"], SAMPLED["bandwidth"], N_QUBITS).arm
+    if ABLATION
+    else None
+)
 REMOTE = SAMPLED["enabled"] and DEVICE["name"] == "qiskit.remote"
 if REMOTE:
     # the cost of the IBM path, from the config alone (check_config refused it above
@@ -149,6 +159,8 @@ wildcard_constraints:
     sarm="|".join(sorted(SAMPLED_ARMS, key=len, reverse=True)).replace(".", r"\.")
     or "NONE",
     batch="|".join(BATCHES),
+    m=r"\d+|exact",
+    shots=r"\d+",
     n_train=r"\d+",
     likelihood="sum|mean",
     sbatch="|".join(SAMPLED_BATCHES),
@@ -330,11 +342,43 @@ def baseline_tables():
 
 
 def get_optional_params(wildcards, input):
-    """The notebook's optional tables (baselines, hit rates): each path, or none when off."""
+    """The notebook's optional tables (baselines, hit rates, the SELBO ablation): each
+    path, or none when off."""
     return " ".join(
         f"-p {name}_path {input[name] if name in input.keys() else 'none'}"
-        for name in ("baselines", "hit_rates")
+        for name in ("baselines", "hit_rates", "ablation")
     )
+
+
+def ablation_files():
+    """Every training output of the SELBO ablation: dataset × (m, N_qc) × seed batch."""
+    return [
+        res(f"ablation/{d}/m{m}/s{n}/{b}.metrics.parquet")
+        for d in DATASETS
+        for m, n in ABLATION_SETTINGS
+        for b in SAMPLED_BATCHES
+    ]
+
+
+def ablation_arm_files():
+    """The sampled SELBO arm's own runs and its exact twin's (Adam), every dataset and batch."""
+    if not ABLATION:
+        return []
+    twin = arm_name("selbo", "exact", SAMPLED_ARMS[ABLATION_ARM].lam,
+                    SAMPLED_ARMS[ABLATION_ARM].h_label)  # fmt: skip
+    return [
+        *[run_file(d, "adam", twin, b) for d in DATASETS for b in BATCHES],
+        *[
+            res(f"runs/{d}/adam/{ABLATION_ARM}/{b}.metrics.parquet")
+            for d in DATASETS
+            for b in SAMPLED_BATCHES
+        ],
+    ]
+
+
+def ablation_tables():
+    """The ablation's table when enabled."""
+    return {"ablation": res("tables/selbo_ablation.csv")} if ABLATION else {}
 
 
 def robust_run_files():
@@ -364,6 +408,7 @@ def all_outputs():
         res("tables/claims.csv"),
         *optional_tables().values(),
         *baseline_tables().values(),
+        *ablation_tables().values(),
         *[res(f"figures/{f}.png") for f in FIGURES],
         res("report/report.html"),
     ]

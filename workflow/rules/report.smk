@@ -78,6 +78,7 @@ rule notebook:
     input:
         **optional_tables(),
         **baseline_tables(),
+        **ablation_tables(),
         runs=rules.aggregate.output.runs,
         variance=rules.aggregate.output.variance,
         trajectories=rules.aggregate.output.trajectories,

@@ -134,6 +134,18 @@ def trainability_datasets(tb: dict, ansatz: str) -> list[str]:
 CELL_KEYS = ("ansatz", "layers", "n_train", "likelihood", "optimizer")
 
 
+def ablation_settings(sampled: dict) -> list[tuple[str, int]]:
+    """The (m, N_qc) settings the SELBO ablation trains: each m of
+    ``ablation.prior_samples`` at N_qc = ``shots``, then each N_qc of
+    ``ablation.shots`` at m = ``prior_samples``; the sampled arm's own setting,
+    trained in the main sweep, is left out. m is a string ("10", "exact")."""
+    m0, n0 = str(sampled["prior_samples"]), int(sampled["shots"])
+    ab = sampled["ablation"]
+    out = [(str(m), n0) for m in ab["prior_samples"] if str(m) != m0]
+    out += [(m0, int(n)) for n in ab["shots"] if int(n) != n0]
+    return out
+
+
 def robustness_cells(rb: dict) -> list[dict]:
     """The cells of the robustness study: dicts over ``CELL_KEYS``, base first.
 
@@ -338,6 +350,13 @@ def check_config(config: dict) -> None:
             seed_batches(seeds, sp["seeds_per_job"])
         except ValueError as err:
             _fail("sampled.seeds_per_job", str(err))
+    ab = sp["ablation"]
+    if ab["enabled"] and not (sp["enabled"] and "selbo" in sp["objectives"]):
+        _fail(
+            "sampled.ablation.enabled",
+            "the ablation varies the sampled SELBO arm: it needs sampled.enabled true and "
+            "'selbo' in sampled.objectives",
+        )
     check_device(config["device"], n, used=sp["enabled"])
     plan = hardware_plan(config)
     if plan is not None:

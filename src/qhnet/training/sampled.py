@@ -30,9 +30,12 @@ O(N_qc); when 2^n is large compared with the distinct bitstrings seen, pairs of
 *distinct* bitstrings are summed instead (``pairwise``, O(U_x·U_y·n)). Both give
 the same numbers (to rounding) as the naive O(S²) double sum.
 
-For the uniform prior Σ_y k(x,y)/m has expectation ((1+a)/2)^n for every x, so the
-two prior terms of the gradient cancel in expectation; sampling them (as the
-paper's estimator does) only adds zero-mean noise. That is kept for fidelity.
+For the uniform prior Σ_y k(x,y)/m has expectation c = ((1+a)/2)^n for every x
+(a = e^(−1/h)), so the two prior terms of the gradient cancel in expectation;
+sampling them (as the paper's estimator does) only adds zero-mean noise. That is
+the default, for fidelity. ``prior_samples=None`` ("exact" m) uses the closed
+forms instead: E_{x,y}k = E_{y,y'}k = c, so MMD²_u = Σ_{i≠j} k(x_i,x_j)/(N(N−1)) − c
+and the prior terms of the gradient vanish (the m ablation's limit).
 
 ELBO has no sampled mode: it needs H[q], which shots do not give.
 """
@@ -258,7 +261,7 @@ def estimate(
     lam: float | None = None,
     h: float | None = None,
     shots: int = 1000,
-    prior_samples: int = 1000,
+    prior_samples: int | None = 1000,
     source: ShotSource | None = None,
     rng: np.random.Generator,
     grad: bool = True,
@@ -268,7 +271,8 @@ def estimate(
 
     One ``source.sample`` call measures the unshifted and the 2P shifted circuits
     (``shots`` each); for SELBO ``prior_samples`` uniform bitstrings are then drawn
-    from ``rng``. ``ll`` is the cost table (length 2^n).
+    from ``rng`` (None: the prior's terms in closed form, no samples). ``ll`` is
+    the cost table (length 2^n).
     """
     objective = check_sampled_objective(objective, lam, h)
     ll = np.asarray(ll, dtype=np.float64)
@@ -278,7 +282,8 @@ def estimate(
         raise ValueError(f"ll must have length 2^{n} = {2**n} for {n} qubits; got {ll.shape}")
     if objective == "selbo":
         shots = _check_shots(shots, "shots", 2)
-        prior_samples = _check_shots(prior_samples, "prior_samples", 2)
+        if prior_samples is not None:
+            prior_samples = _check_shots(prior_samples, "prior_samples", 2)
     source = SimulatedShots() if source is None else source
     thetas = shifted_angles(theta) if grad else theta[None]
     idx = source.sample(thetas, shots, rng)
@@ -291,6 +296,16 @@ def estimate(
             g = ((f[:P] - f[P:]) / 2.0).reshape(theta.shape)
         return Estimate(ell, ell, float("nan"), g)
 
+    if prior_samples is None:  # the uniform prior's kernel means in closed form
+        c = ((1.0 + math.exp(-1.0 / h)) / 2.0) ** n
+        kx = KernelSums(idx[0], n, h, method=method, queries=2 * P * shots if grad else 0)
+        mmd2 = kx.self_sum() / (shots * (shots - 1)) - c
+        g = None
+        if grad:
+            f = ll[idx[1:]] / 2.0 - lam * kx(idx[1:]) / shots
+            fm = f.mean(axis=1)
+            g = (fm[:P] - fm[P:]).reshape(theta.shape)
+        return Estimate(ell - lam * mmd2, ell, mmd2, g)
     m = prior_samples
     y = rng.integers(0, 2**n, size=m, dtype=np.int64)
     kx = KernelSums(idx[0], n, h, method=method, queries=m + (2 * P * shots if grad else 0))
@@ -326,7 +341,7 @@ def train_sampled(
     max_steps: int = 3000,
     seeds=(0,),
     shots: int = 1000,
-    prior_samples: int = 1000,
+    prior_samples: int | None = 1000,
     source: ShotSource | None = None,
     record_every: int = 10,
     acc_train=None,
@@ -370,7 +385,7 @@ def train_sampled(
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     record_every = check_int(record_every, "record_every", minimum=1)
     shots = _check_shots(shots, "shots", 2)
-    if objective == "selbo":
+    if objective == "selbo" and prior_samples is not None:
         prior_samples = check_int(prior_samples, "prior_samples", minimum=2)
     seeds = check_seeds(seeds)
     checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
