@@ -161,6 +161,7 @@ def test_notebook_parameters_default_to_results():
         "noise_path",
         "baselines_path",
         "hit_rates_path",
+        "ablation_path",
         "claims_path",
         "by_optimizer_path",
         "roughness_path",
