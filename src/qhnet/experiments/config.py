@@ -40,7 +40,7 @@ from qhnet.limits import MAX_EXACT_QUBITS
 from qhnet.model.layout import input_dim
 
 #: Images per digits pair in scikit-learn's digits (the training split must leave a test set).
-DIGIT_IMAGES = {"digits01": 360, "digits38": 357}
+DIGIT_IMAGES = {"digits01": 360, "digits38": 357, "digits01_8x8": 360, "digits38_8x8": 357}
 
 
 class ConfigError(ValueError):

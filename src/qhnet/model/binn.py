@@ -36,6 +36,8 @@ __all__ = [
     "hidden_from_n_bits",
     "load_table",
     "logits",
+    "network_logits",
+    "network_scores",
     "n_bits",
     "optimum_indices",
     "predictive_matrix",
@@ -382,6 +384,63 @@ def accuracy_table(X: np.ndarray, y: np.ndarray, hidden: int, chunk: int = 4096)
         e = min(s + chunk, total)
         out[s:e] = _accuracy(logit(s, e), y)
     return out
+
+
+def network_logits(bits: np.ndarray, X: np.ndarray, hidden: int) -> np.ndarray:
+    """(U, n_points) logits of the networks given as bit rows ``bits`` (U, n), without a table.
+
+    For BiNNs of any size (a basis index of more than 63 bits does not fit an
+    integer, so networks are named by their bits). The first layer of all U
+    networks is one matrix product, X @ W1 with W1 reshaped to (d, U·H).
+    Memory is about 3·U·n_points·max(H, 1)·8 bytes: callers chunk
+    (:func:`network_scores` does).
+    """
+    X = _check_X(X)
+    d = X.shape[1]
+    if hidden == 0:
+        w, b = unpack(bits, 0, d)
+        return w.reshape(-1, d) @ X.T + b.reshape(-1, 1)
+    W1, b1, W2, b2, act = unpack(bits, hidden, d)
+    H = int(hidden)
+    W1, b1, W2 = W1.reshape(-1, d, H), b1.reshape(-1, H), W2.reshape(-1, H)
+    U = W1.shape[0]
+    pre = (X @ W1.transpose(1, 0, 2).reshape(d, U * H)).reshape(len(X), U, H) + b1[None]
+    relu = act.reshape(-1)[None, :, None] == 1
+    h = np.where(relu, np.maximum(pre, 0.0), expit(pre))
+    return np.einsum("puh,uh->up", h, W2) + b2.reshape(-1, 1)
+
+
+def network_scores(
+    bits: np.ndarray, X: np.ndarray, y: np.ndarray, hidden: int, chunk: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Summed log-likelihood and accuracy of each network in ``bits`` (U, n) on (X, y).
+
+    The same numbers as an ``EnumerationTable``'s ``ll_*`` and ``acc_*`` rows
+    (a tie scores 1/2), for networks too large to enumerate. ``chunk`` networks
+    at a time (default: about 2^21 hidden activations per chunk).
+
+    Returns
+    -------
+    ll, acc : ndarray (U,) each
+    """
+    X = _check_X(X)
+    y = np.asarray(y).astype(np.int64)
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have one label per point ({len(X)}); got shape {y.shape}")
+    bits = np.asarray(bits)
+    n = n_bits(hidden, X.shape[1])
+    if bits.ndim != 2 or bits.shape[1] != n:
+        raise ValueError(f"bits must have shape (U, {n}) for this architecture; got {bits.shape}")
+    if chunk is None:
+        chunk = max(1, 2**21 // (len(X) * max(int(hidden), 1)))
+    chunk = _check_chunk(chunk)
+    ll = np.empty(bits.shape[0])
+    acc = np.empty(bits.shape[0])
+    for s in range(0, bits.shape[0], chunk):
+        z = network_logits(bits[s : s + chunk], X, hidden)
+        ll[s : s + chunk] = _log_likelihood(z, y)
+        acc[s : s + chunk] = _accuracy(z, y)
+    return ll, acc
 
 
 def predictive_matrix(X: np.ndarray, hidden: int, chunk: int = 4096) -> np.ndarray:

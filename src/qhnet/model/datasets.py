@@ -4,8 +4,9 @@ Three 2-D generators (gaussian, moons, ring) with a seeded train/test split and
 standardisation with the training statistics; two real datasets at 16 inputs
 (``digits01``: 0 vs 1, ``digits38``: 3 vs 8) from scikit-learn's 8×8 digits
 (shipped with scikit-learn, no download), 2×2 average-pooled to 4×4 and scaled
-to [0, 1]; and an atomic Parquet round trip that carries the parameters in the
-file's schema metadata.
+to [0, 1], and the same pairs at all 64 pixels (``digits01_8x8``,
+``digits38_8x8``: BiNNs beyond enumeration); and an atomic Parquet round trip
+that carries the parameters in the file's schema metadata.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from qhnet.io import atomic_path
 from qhnet.validation import check_bool, check_choice, check_int, check_number, check_seed
 
 #: The digit pairs: dataset name -> (digit labelled 0, digit labelled 1).
-DIGIT_PAIRS = {"digits01": (0, 1), "digits38": (3, 8)}
+DIGIT_PAIRS = {
+    "digits01": (0, 1),
+    "digits38": (3, 8),
+    "digits01_8x8": (0, 1),
+    "digits38_8x8": (3, 8),
+}
+#: Side of the square average-pooling block of each digits dataset: 2 (4×4 =
+#: 16 inputs, small enough to enumerate with logistic regression) or 1 (the full
+#: 8×8 = 64 pixels, for BiNNs beyond enumeration: 64 → 4 → 1 is 266 bits).
+DIGIT_POOL = {"digits01": 2, "digits38": 2, "digits01_8x8": 1, "digits38_8x8": 1}
 DATASETS = ("gaussian", "moons", "ring", *DIGIT_PAIRS)
 
 #: Default noise per dataset. For gaussian it is the per-coordinate VARIANCE
@@ -125,25 +135,29 @@ _GENERATORS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
 }
 
 
-def pooled_digits(pair: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 8×8 digits of two classes, 2×2 average-pooled to 16 pixels in [0, 1].
+def pooled_digits(pair: tuple[int, int], pool: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8×8 digits of two classes, ``pool``×``pool`` average-pooled, in [0, 1].
 
-    Pixel values 0..16 are averaged over each 2×2 block and divided by 16; the
-    4×4 result is flattened row-major. Label 0 for ``pair[0]``, 1 for ``pair[1]``,
-    in scikit-learn's order.
+    Pixel values 0..16 are averaged over each block (``pool`` 1, 2, 4 or 8) and
+    divided by 16; the (8/pool)² result is flattened row-major (16 pixels at the
+    default 2, 64 at 1). Label 0 for ``pair[0]``, 1 for ``pair[1]``, in
+    scikit-learn's order.
     """
+    pool = check_choice(pool, "pool", (1, 2, 4, 8))
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     keep = np.isin(digits.target, pair)
     images = digits.images[keep].astype(np.float64)
-    pooled = images.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4)) / 16.0
+    side = 8 // pool
+    pooled = images.reshape(-1, side, pool, side, pool).mean(axis=(2, 4)) / 16.0
     y = (digits.target[keep] == pair[1]).astype(np.int64)
-    return pooled.reshape(len(pooled), 16), y
+    return pooled.reshape(len(pooled), side * side), y
 
 
 def _make_digits(name: str, n_train: int, n_test: int, seed: int, n_val: int = 0) -> Dataset:
-    X, y = pooled_digits(DIGIT_PAIRS[name])
+    pool = DIGIT_POOL[name]
+    X, y = pooled_digits(DIGIT_PAIRS[name], pool)
     if n_train >= len(X):
         raise ValueError(f"n_train must be < {len(X)} (the {name} images); got {n_train}")
     order = np.random.default_rng(seed).permutation(len(X))
@@ -157,7 +171,7 @@ def _make_digits(name: str, n_train: int, n_test: int, seed: int, n_val: int = 0
         "n_test": int(len(te)),
         **({"n_val": int(len(va))} if n_val else {}),
         "digits": list(DIGIT_PAIRS[name]),
-        "pooling": "2x2 mean, /16",
+        "pooling": f"{pool}x{pool} mean, /16" if pool > 1 else "none, /16",
         "standardize": False,
     }
     return Dataset(name, X[tr], y[tr], X[te], y[te], params, X[va], y[va])

@@ -19,8 +19,16 @@ from __future__ import annotations
 from qhnet.validation import check_choice, check_int, is_int
 
 #: Input features of each dataset: the 2-D toy sets, and the digits pairs
-#: (8×8 images average-pooled 2×2 to 4×4 = 16 pixels).
-DATASET_INPUTS = {"gaussian": 2, "moons": 2, "ring": 2, "digits01": 16, "digits38": 16}
+#: (8×8 images average-pooled 2×2 to 4×4 = 16 pixels, or all 64 pixels).
+DATASET_INPUTS = {
+    "gaussian": 2,
+    "moons": 2,
+    "ring": 2,
+    "digits01": 16,
+    "digits38": 16,
+    "digits01_8x8": 64,
+    "digits38_8x8": 64,
+}
 
 
 def input_dim(dataset: str) -> int:
