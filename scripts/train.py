@@ -30,7 +30,15 @@ import numpy as np
 import pandas as pd
 
 from qhnet.analysis.evaluation import evaluate
-from qhnet.cli import StepParser, existing_file, integer, number, optional, output_file
+from qhnet.cli import (
+    StepParser,
+    exact_or,
+    existing_file,
+    integer,
+    number,
+    optional,
+    output_file,
+)
 from qhnet.devices.catalog import (
     EXECUTION_MODES,
     SHOT_SOURCES,
@@ -117,16 +125,6 @@ def run_rows(
         t.insert(0, "dataset", ds.name)
         trajs.append(t)
     return rows, trajs
-
-
-def exact_or(parse):
-    """argparse type: the word ``exact``, else ``parse``."""
-
-    def wrapped(text: str):
-        return "exact" if text == "exact" else parse(text)
-
-    wrapped.__name__ = getattr(parse, "__name__", "value")
-    return wrapped
 
 
 def parser() -> StepParser:

@@ -10,6 +10,7 @@ import pytest
 from qhnet.model import datasets
 from qhnet.model.datasets import (
     DIGIT_PAIRS,
+    DIGIT_POOL,
     load_dataset,
     make_dataset,
     make_gaussian,
@@ -170,7 +171,8 @@ def test_parquet_metadata_key_present(tmp_path):
     [
         (
             {"name": "foo"},
-            "dataset must be one of 'gaussian', 'moons', 'ring', 'digits01', 'digits38'; got 'foo'",
+            "dataset must be one of 'gaussian', 'moons', 'ring', 'digits01', 'digits38', "
+            "'digits01_8x8', 'digits38_8x8'; got 'foo'",
         ),
         ({"name": "moons", "n_train": 1}, "n_train"),
         ({"name": "moons", "n_train": 2.5}, "n_train"),
@@ -204,9 +206,11 @@ def test_digits_pooled_pixels_and_labels(name):
 
     ds = make_dataset(name, n_train=100, n_test=1000, seed=0)
     lo, hi = DIGIT_PAIRS[name]
+    k = DIGIT_POOL[name]  # 2: 4x4 = 16 pixels; 1: all 64
+    side = 8 // k
     raw = load_digits()
     n_images = int(np.isin(raw.target, (lo, hi)).sum())
-    assert ds.X_train.shape == (100, 16) and len(ds.X_test) == n_images - 100
+    assert ds.X_train.shape == (100, side * side) and len(ds.X_test) == n_images - 100
     assert ds.params["n_test"] == n_images - 100 and ds.params["standardize"] is False
     X = np.concatenate([ds.X_train, ds.X_test])
     assert X.min() >= 0.0 and X.max() <= 1.0
@@ -216,9 +220,9 @@ def test_digits_pooled_pixels_and_labels(name):
     by_hand = np.array(
         [
             [
-                img[2 * r : 2 * r + 2, 2 * c : 2 * c + 2].mean() / 16
-                for r in range(4)
-                for c in range(4)
+                img[k * r : k * r + k, k * c : k * c + k].mean() / 16
+                for r in range(side)
+                for c in range(side)
             ]
             for img in images
         ]

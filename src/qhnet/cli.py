@@ -105,6 +105,16 @@ def optional(parse: Callable[[str], object]):
     return wrapped
 
 
+def exact_or(parse):
+    """argparse type: the word ``exact``, else ``parse``."""
+
+    def wrapped(text: str):
+        return "exact" if text == "exact" else parse(text)
+
+    wrapped.__name__ = getattr(parse, "__name__", "value")
+    return wrapped
+
+
 def existing_file(text: str) -> str:
     """argparse type: a path to an existing file."""
     if not Path(text).is_file():

@@ -22,6 +22,7 @@ from qhnet.experiments.config import (
     describe_hardware_plan,
     robustness_cells,
     roughness_seeds,
+    scale_problems,
     trainability_datasets,
 )
 from qhnet.experiments.sweep import (
@@ -59,7 +60,12 @@ DATASETS = config["datasets"]
 TRAINABILITY = config["trainability"]
 BASELINES = config["baselines"]
 TB_DATASETS = TRAINABILITY["datasets"] if TRAINABILITY["enabled"] else []
-ALL_DATASETS = list(dict.fromkeys([*DATASETS, *TB_DATASETS]))
+# The scale study (BiNNs beyond enumeration): when enabled, the default target builds it alone.
+SCALE = config["scale"]
+SCALE_PROBLEMS = scale_problems(SCALE) if SCALE["enabled"] else []
+SCALE_ARMS = {a["name"]: a for a in SCALE["arms"]}
+SCALE_DATASETS = [p["dataset"] for p in SCALE_PROBLEMS]
+ALL_DATASETS = list(dict.fromkeys([*DATASETS, *TB_DATASETS, *SCALE_DATASETS]))
 # arm names do not depend on n; the bandwidths they stand for are resolved per
 # table by the training step
 N_QUBITS = dataset_qubits(config["model"], DATASETS[0])
@@ -164,6 +170,9 @@ wildcard_constraints:
     n_train=r"\d+",
     likelihood="sum|mean",
     sbatch="|".join(SAMPLED_BATCHES),
+    hidden=r"\d+",
+    scale_arm="|".join(sorted(SCALE_ARMS, key=len, reverse=True)).replace(".", r"\.")
+    or "NONE",
 
 
 def res(path):
@@ -381,6 +390,27 @@ def ablation_tables():
     return {"ablation": res("tables/selbo_ablation.csv")} if ABLATION else {}
 
 
+def scale_run_files():
+    """Every training output of the scale study: problem × arm."""
+    return [
+        res(f"scale/{p['path']}/{a}.parquet")
+        for p in SCALE_PROBLEMS
+        for a in SCALE_ARMS
+    ]
+
+
+def get_scale_arm_args(wildcards):
+    """The arm's method, objective, λ and h as scripts/scale_train.py options."""
+    a = SCALE_ARMS[wildcards.scale_arm]
+    args = f"--method {a['method']}"
+    if "objective" in a:
+        args += f" --objective {a['objective']}"
+    for key in ("lam", "h"):
+        if key in a:
+            args += f" --{key} {a[key]}"
+    return args
+
+
 def robust_run_files():
     """Every training output of the robustness study: cell × dataset × arm group."""
     return [
@@ -392,7 +422,13 @@ def robust_run_files():
 
 
 def all_outputs():
-    """Every table, figure and the rendered report (the robustness study's, when enabled)."""
+    """Every table, figure and the rendered report (the robustness or scale study's, when enabled)."""
+    if SCALE["enabled"]:
+        return [
+            res("tables/scale_runs.csv"),
+            res("tables/scale.csv"),
+            res("report/scale.html"),
+        ]
     if ROBUSTNESS["enabled"]:
         return [
             res("tables/robustness_runs.parquet"),

@@ -378,6 +378,60 @@ def check_config(config: dict) -> None:
                 f"must be <= the number of seeds ({len(seeds)}); got {ns['runs_per_arm']}",
             )
 
+    _check_scale(config)
+
+
+def scale_problems(scale: dict) -> list[dict]:
+    """The scale study's problems: dataset, hidden, bits n and path ``<dataset>/h<hidden>``."""
+    out = []
+    for p in scale["problems"]:
+        n = (input_dim(p["dataset"]) + 2) * int(p["hidden"]) + 2
+        out.append({**p, "n": n, "path": f"{p['dataset']}/h{p['hidden']}"})
+    return out
+
+
+def _check_scale(config: dict) -> None:
+    sc = config["scale"]
+    if not sc["enabled"]:
+        return
+    if config["robustness"]["enabled"]:
+        _fail("scale.enabled", "the scale and robustness studies are separate runs; enable one")
+    paths = [p["path"] for p in scale_problems(sc)]
+    if len(set(paths)) != len(paths):
+        _fail("scale.problems", f"lists a problem twice: {paths}")
+    for i, p in enumerate(sc["problems"]):
+        limit = DIGIT_IMAGES.get(p["dataset"])
+        if limit is not None and config["data"]["n_train"] >= limit:
+            _fail(
+                f"scale.problems[{i}].dataset",
+                f"{p['dataset']} has {limit} images: data.n_train must be below that",
+            )
+    names = [a["name"] for a in sc["arms"]]
+    if len(set(names)) != len(names):
+        _fail("scale.arms", f"names an arm twice: {names}")
+    for i, a in enumerate(sc["arms"]):
+        key = f"scale.arms[{i}]"
+        if a["method"] == "straight_through":
+            extra = sorted(set(a) & {"objective", "lam", "h"})
+            if extra:
+                _fail(f"{key}.{extra[0]}", "straight_through trains no objective; remove it")
+            continue
+        if "objective" not in a:
+            _fail(f"{key}.objective", "required for circuit and mean_field: mle, selbo or elbo")
+        obj = a["objective"]
+        need = {"mle": (), "elbo": ("lam",), "selbo": ("lam", "h")}[obj]
+        for k in need:
+            if k not in a:
+                _fail(f"{key}.{k}", f"required for objective {obj!r}")
+        for k in sorted(set(a) & {"lam", "h"} - set(need)):
+            _fail(f"{key}.{k}", f"objective {obj!r} has no {k}; remove it")
+        if obj == "elbo" and sc["gradient"] == "shift":
+            _fail(
+                f"{key}.objective",
+                "elbo needs scale.gradient 'score' (shots give no entropy); use selbo, or "
+                "gradient score",
+            )
+
 
 def hardware_plan(config: dict) -> dict | None:
     """The sampled arm's jobs, circuits and shots on ``qiskit.remote`` (None otherwise).

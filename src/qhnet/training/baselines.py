@@ -38,7 +38,7 @@ from qhnet.model.layout import n_bits
 from qhnet.training.optimisers import ADAM_B1, ADAM_B2, ADAM_EPS
 from qhnet.validation import check_array, check_int, check_number, check_seeds, check_table
 
-__all__ = ["BaselineRun", "simulated_annealing", "straight_through"]
+__all__ = ["BaselineRun", "simulated_annealing", "straight_through", "straight_through_bits"]
 
 
 @dataclass(frozen=True)
@@ -240,13 +240,10 @@ def straight_through(
     if optimum is not None or ll is not None:
         table = np.zeros(2**n) if ll is None else check_table(ll, "ll", n)
         mask = _optimum_mask(table, optimum)
-    run = _ste_program(hidden, steps)
-    Xj, yj = jnp.asarray(X), jnp.asarray(y, dtype=jnp.float64)
     out = []
-    for seed in seeds:
-        w0 = np.random.default_rng([seed, 0x57E]).uniform(-1.0, 1.0, size=n)
-        values, signs, final, last = run(jnp.asarray(w0), Xj, yj, lr)
-        values, signs = np.asarray(values), np.asarray(signs)
+    for seed, (values, signs, final, last) in zip(
+        seeds, _ste_runs(X, y, hidden, seeds, steps, lr), strict=True
+    ):
         visited = bits_to_index((signs > 0).astype(np.int64))  # before each step
         end = int(bits_to_index((np.asarray(last) > 0).astype(np.int64)))
         all_idx = np.append(visited, end)
@@ -263,3 +260,35 @@ def straight_through(
             )
         )
     return out
+
+
+def _ste_runs(X, y, hidden: int, seeds, steps: int, lr: float):
+    """Per seed: LL and ±1 weights before each step, the final LL and weights (NumPy)."""
+    n = n_bits(hidden, X.shape[1])
+    run = _ste_program(hidden, steps)
+    Xj, yj = jnp.asarray(X), jnp.asarray(y, dtype=jnp.float64)
+    for seed in seeds:
+        w0 = np.random.default_rng([seed, 0x57E]).uniform(-1.0, 1.0, size=n)
+        values, signs, final, last = run(jnp.asarray(w0), Xj, yj, lr)
+        yield np.asarray(values), np.asarray(signs), float(final), np.asarray(last)
+
+
+def straight_through_bits(
+    X, y, hidden: int, seeds=(0,), *, steps: int = 2000, lr: float = 0.01
+) -> list[np.ndarray]:
+    """:func:`straight_through` for BiNNs too large to index: the final network's bits per seed.
+
+    The same runs (seeds, latent initialisation, Adam) as :func:`straight_through`;
+    each result is the (n,) 0/1 bit array of the network it ends on.
+    """
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=1)
+    if y.shape[0] != X.shape[0] or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must be {X.shape[0]} labels in {{0, 1}}; got shape {y.shape}")
+    hidden = check_int(hidden, "hidden", minimum=0)
+    seeds = check_seeds(seeds)
+    steps = check_int(steps, "steps", minimum=1)
+    lr = check_number(lr, "lr", minimum=0, include_min=False)
+    return [
+        (last > 0).astype(np.uint8) for _, _, _, last in _ste_runs(X, y, hidden, seeds, steps, lr)
+    ]

@@ -1,0 +1,63 @@
+"""The scale study's tables and words: accuracy, spread across seeds and cost per method.
+
+Descriptive: the study reports each method's test accuracy (expected under the
+final distribution, and of its marginal mode), its spread across seeds and its
+cost per step, beside the classical baselines trained on the same data from the
+same seeds. It decides no claim (the paper makes none at this scale).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qhnet.experiments.scale import SCALE_COLUMNS
+
+__all__ = ["scale_summary", "scale_text"]
+
+_KEYS = ["dataset", "hidden", "n_bits", "arm", "method", "objective", "gradient"]
+
+
+def scale_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per problem and arm: runs, test accuracy (expected and mode) mean and std, cost per step.
+
+    The spread is across seeds (sample standard deviation); ``seconds_per_step``
+    is the median over seeds of a run's wall time over its steps (the first seed
+    also pays compilation).
+    """
+    missing = set(SCALE_COLUMNS) - set(runs.columns)
+    if missing:
+        raise ValueError(f"runs lacks columns {sorted(missing)}")
+    g = runs.groupby(_KEYS, sort=False, dropna=False)
+    out = g.agg(
+        runs=("seed", "size"),
+        steps=("steps", "first"),
+        shots=("shots", "first"),
+        acc_test_expected_mean=("acc_test_expected", "mean"),
+        acc_test_expected_std=("acc_test_expected", "std"),
+        acc_test_mode_mean=("acc_test_mode", "mean"),
+        acc_test_mode_std=("acc_test_mode", "std"),
+        ell_train_mean=("ell_train", "mean"),
+        entropy_mean=("entropy_est", "mean"),
+        seconds_per_step=("seconds_per_step", "median"),
+    ).reset_index()
+    return out
+
+
+def scale_text(summary: pd.DataFrame) -> str:
+    """Per problem, in words: each arm's accuracy and spread, the cost per step, the best arm."""
+    lines = []
+    for (dataset, hidden, n), g in summary.groupby(["dataset", "hidden", "n_bits"], sort=False):
+        best = g.loc[g["acc_test_mode_mean"].idxmax()]
+        parts = [
+            f"{r.arm} {r.acc_test_expected_mean:.3f} ± {r.acc_test_expected_std:.3f} expected, "
+            f"{r.acc_test_mode_mean:.3f} ± {r.acc_test_mode_std:.3f} mode "
+            f"({r.seconds_per_step * 1e3:.1f} ms/step)"
+            for r in g.itertuples()
+        ]
+        lines.append(
+            f"- **{dataset}, {hidden} hidden units ({n} bits)**: "
+            + "; ".join(parts)
+            + f". Highest mean mode accuracy: {best.arm} ({best.acc_test_mode_mean:.3f}, "
+            f"{int(best.runs)} seeds)."
+        )
+    return "\n".join(lines)
