@@ -6,11 +6,13 @@ agree with qhnet on value and gradient.
 """
 
 import csv
+import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -223,3 +225,40 @@ def test_snapshot_records_the_timed_runs_provenance(tmp_path, monkeypatch):
     assert not (tmp_path / "findings" / "claims.csv").exists()
     with pytest.raises(SystemExit, match="writes to 'results'"):  # without it: this checkout's
         findings.main(["snapshot", str(results)])
+
+
+def _scale_files(folder: Path, step: float, score_run: float, shift_run: float) -> None:
+    folder.mkdir(parents=True)
+    case = "SELBO step, 266 qubits, N_qc 1000, m 1000"
+    run = "gaussian run, 42 bits, SELBO, N_qc 1000, 1000 steps"
+    pd.DataFrame(
+        [
+            dict(case=case, variant="  sampling the 2P+1 circuits (MPS)", seconds=step / 2,
+                 repeats=1, note=""),
+            dict(case=case, variant="shift estimator, all 2P+1 circuits (total)", seconds=step,
+                 repeats=1, note=""),
+            dict(case=run, variant="score estimator", seconds=score_run, repeats=1,
+                 note="measured"),
+            dict(case=run, variant="shift estimator", seconds=shift_run, repeats=1,
+                 note="10 steps timed, scaled to 1000"),
+        ]
+    ).to_csv(folder / "scale.csv", index=False)  # fmt: skip
+    info = {"date": "2026-12-04T00:00:00+00:00", "commit": "abcdef0123", "machine": "x",
+            "cpus": 1, "targets": {"step_266_seconds": 1.0, "run_42_seconds": 120.0}}  # fmt: skip
+    (folder / "scale.json").write_text(json.dumps(info))
+
+
+def test_scale_block_states_each_target_as_measured(tmp_path, monkeypatch):
+    """The scale targets: met / not met follow the numbers, both ways."""
+    sys.path.insert(0, str(ROOT / "scripts" / "tools"))
+    import findings
+
+    _scale_files(tmp_path / "fast", step=0.5, score_run=60.0, shift_run=100.0)
+    _scale_files(tmp_path / "slow", step=50.0, score_run=60.0, shift_run=2400.0)
+    monkeypatch.setattr(findings, "BENCHMARKS", tmp_path / "fast")
+    fast = findings.render_scale_bench()
+    monkeypatch.setattr(findings, "BENCHMARKS", tmp_path / "slow")
+    slow = findings.render_scale_bench()
+    assert fast.count("**not met**") == 0 and fast.count("met (") == 3
+    assert slow.count("**not met**") == 2 and "50× the target" in slow and "20× the target" in slow
+    assert "| sampling the 2P+1 circuits (MPS) | 25 |" in slow

@@ -69,6 +69,7 @@ SNAPSHOT_TABLES = (
     "verdict_map.csv",
     "schedules.csv",
     "selbo_ablation.csv",
+    "scale.csv",
 )
 
 BLOCK = re.compile(
@@ -431,6 +432,64 @@ def render_selbo_ablation() -> str:
     )
 
 
+def render_scale() -> str:
+    """The scale study: accuracy, spread and cost per problem and arm, and in words."""
+    from qhnet.analysis.scale import scale_text
+
+    t = pd.read_csv(FINDINGS / "scale.csv")
+    lines = [
+        "| problem | arm | method | runs | test accuracy, expected | test accuracy, mode "
+        "| ms per step |",
+        "|---|---|---|---:|---|---|---:|",
+    ]
+    for r in t.itertuples():
+        lines.append(
+            f"| {r.dataset}, {r.n_bits} bits | {r.arm} | {r.method} | {r.runs} | "
+            f"{r.acc_test_expected_mean:.3f} ± {r.acc_test_expected_std:.3f} | "
+            f"{r.acc_test_mode_mean:.3f} ± {r.acc_test_mode_std:.3f} | "
+            f"{r.seconds_per_step * 1e3:.1f} |"
+        )
+    steps = ", ".join(f"{int(s)}" for s in sorted(set(t.loc[t["method"] != "straight_through",
+                                                             "steps"])))  # fmt: skip
+    return (
+        f"From `docs/findings/scale.csv` (mean ± std across seeds; {steps} Adam steps per "
+        "circuit run; expected: the mean over the final distribution's shots, mode: its "
+        "marginal mode):\n\n" + "\n".join(lines) + "\n\n" + scale_text(t) + "\n"
+    )
+
+
+def render_scale_bench() -> str:
+    """The scale targets against their measurements (scripts/tools/bench_scale.py)."""
+    path = BENCHMARKS / "scale.csv"
+    if not path.is_file():
+        raise SystemExit(f"error: {path} is missing: run scripts/tools/bench_scale.py")
+    t = pd.read_csv(path, keep_default_na=False)
+    info = json.loads((BENCHMARKS / "scale.json").read_text())
+    lines = ["| case | variant | seconds | note |", "|---|---|---:|---|"]
+    for r in t.itertuples():
+        lines.append(f"| {r.case} | {r.variant.strip()} | {r.seconds:.3g} | {r.note} |")
+    step = t[t["variant"].str.startswith("shift estimator, all")].iloc[0]
+    runs = t[t["case"].str.startswith("gaussian run")].set_index("variant")["seconds"]
+    targets = info["targets"]
+
+    def verdict(seconds: float, target: float) -> str:
+        if seconds <= target:
+            return f"met ({seconds:.3g} s)"
+        return f"**not met** ({seconds:.3g} s, {seconds / target:.0f}× the target)"
+
+    return (
+        f"`scripts/tools/bench_scale.py` on {info['cpus']} core ({info['machine']}; commit "
+        f"`{info['commit'][:7]}`, {info['date'][:10]}), compilation excluded "
+        "(`docs/benchmarks/scale.csv`):\n\n" + "\n".join(lines) + "\n\n"
+        f"Against the targets: one parameter-shift SELBO step at 266 qubits in ≤ "
+        f"{targets['step_266_seconds']:g} s: {verdict(step.seconds, targets['step_266_seconds'])}; "
+        f"the 42-bit run in ≤ {targets['run_42_seconds']:g} s: "
+        f"{verdict(runs['score estimator'], targets['run_42_seconds'])} with the score "
+        f"estimator, {verdict(runs['shift estimator'], targets['run_42_seconds'])} with the "
+        "shift estimator.\n"
+    )
+
+
 def _minutes(s: float) -> str:
     s = round(float(s))
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
@@ -507,6 +566,8 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "verdict_map": render_verdict_map,
     "schedules": render_schedules,
     "selbo_ablation": render_selbo_ablation,
+    "scale": render_scale,
+    "scale_bench": render_scale_bench,
     "training_optimisers": render_training_optimisers,
     "training_defaults": render_training_defaults,
     "training_stopping": render_training_stopping,

@@ -95,12 +95,15 @@ def kernel_means(queries, ref, h: float, *, exclude_self: bool = False) -> np.nd
     queries = np.asarray(queries, np.uint64)
     ref = np.asarray(ref, np.uint64)
     uniq, counts = np.unique(ref, axis=0, return_counts=True)
-    a = math.exp(-1.0 / float(h))
+    # k = a^d for every possible distance d, looked up instead of raised to a power
+    powers = math.exp(-1.0 / float(h)) ** np.arange(64 * queries.shape[1] + 1, dtype=np.float64)
+    counts = counts.astype(np.float64)
     out = np.empty(queries.shape[0])
-    chunk = max(1, 2**22 // max(1, uniq.shape[0]))
+    chunk = max(1, 2**22 // max(1, uniq.shape[0] * queries.shape[1]))
     for s in range(0, queries.shape[0], chunk):
-        d = np.bitwise_count(queries[s : s + chunk, None, :] ^ uniq[None, :, :]).sum(axis=-1)
-        out[s : s + chunk] = (a ** d.astype(np.float64)) @ counts
+        d = np.bitwise_count(queries[s : s + chunk, None, :] ^ uniq[None, :, :])
+        d = d.sum(axis=-1, dtype=np.intp) if d.shape[-1] > 1 else d[..., 0].astype(np.intp)
+        out[s : s + chunk] = powers[d] @ counts
     if exclude_self:
         return (out - 1.0) / (ref.shape[0] - 1)
     return out / ref.shape[0]
