@@ -6,6 +6,7 @@ schema's bounds equal to them.
 """
 
 #: Largest circuit the exact engine simulates and the enumeration tabulates
-#: (2^22 amplitudes / table rows: 32 MiB per float64 vector). Larger BiNNs need
-#: sampled mode without a table.
+#: (2^22 amplitudes / table rows: 32 MiB per float64 vector). Larger BiNNs are
+#: trained without a table (``qhnet.training.scaled``: the circuit as a matrix
+#: product state, the likelihood by forward passes).
 MAX_EXACT_QUBITS = 22

@@ -198,7 +198,9 @@ def check_config(config: dict) -> None:
         if sizes[d] > MAX_EXACT_QUBITS:
             key = "model.hidden" if input_dim(d) == 2 else "model.digits_hidden"
             _fail(
-                key, f"gives {sizes[d]} qubits on {d}; exact mode allows at most {MAX_EXACT_QUBITS}"
+                key,
+                f"gives {sizes[d]} qubits on {d}; exact mode allows at most {MAX_EXACT_QUBITS} "
+                "(larger BiNNs: the scale study, scale.problems in config/scale.yaml)",
             )
         if d in DIGIT_IMAGES and config["data"]["n_train"] >= DIGIT_IMAGES[d]:
             _fail(
