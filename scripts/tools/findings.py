@@ -447,7 +447,7 @@ def render_scale() -> str:
             f"| {r.dataset}, {r.n_bits} bits | {r.arm} | {r.method} | {r.runs} | "
             f"{r.acc_test_expected_mean:.3f} ± {r.acc_test_expected_std:.3f} | "
             f"{r.acc_test_mode_mean:.3f} ± {r.acc_test_mode_std:.3f} | "
-            f"{r.seconds_per_step * 1e3:.1f} |"
+            f"{r.seconds_per_step * 1e3:.3g} |"
         )
     steps = ", ".join(f"{int(s)}" for s in sorted(set(t.loc[t["method"] != "straight_through",
                                                              "steps"])))  # fmt: skip
