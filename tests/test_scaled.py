@@ -211,6 +211,8 @@ def test_bad_estimator_requests_are_refused():
     theta = init_angles(lik.n, 1, 0)
     with pytest.raises(ValueError, match="objective 'elbo' needs gradient 'score'"):
         scaled.estimate_scaled(theta, lik, "elbo", lam=1.0, gradient="shift")
+    with pytest.raises(ValueError, match="lam must be"):
+        scaled.estimate_scaled(theta, lik, "elbo", lam=-1.0)
     with pytest.raises(ValueError, match="gradient must be one of"):
         scaled.estimate_scaled(theta, lik, gradient="adjoint")
     with pytest.raises(ValueError, match="theta must have shape"):

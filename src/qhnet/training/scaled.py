@@ -62,6 +62,7 @@ __all__ = [
     "SCALED_OBJECTIVES",
     "Likelihood",
     "ScaledEstimate",
+    "SCALED_TRAJECTORY_COLUMNS",
     "ScaledRun",
     "estimate_scaled",
     "kernel_means",
@@ -217,7 +218,9 @@ def estimate_scaled(
     Shots come from ``_keys(seed, step, ·)``, prior samples from ``step_rng(seed, step)``.
     """
     objective = check_choice(objective, "objective", SCALED_OBJECTIVES)
-    if objective != "elbo":
+    if objective == "elbo":
+        lam = check_number(lam, "lam", minimum=0)
+    else:
         check_sampled_objective(
             objective, lam if objective == "selbo" else None, h if objective == "selbo" else None
         )
