@@ -186,8 +186,14 @@ def test_snakemake_report_builds(tiny_run):
     assert out.returncode == 0, out.stderr[-3000:]
     with zipfile.ZipFile(tiny_run / "results/report.zip") as z:
         names = z.namelist()
-    assert any(n.endswith("accuracy_distributions.png") for n in names)
-    assert any(n.endswith("report.html") for n in names)
+        assert any(n.endswith("accuracy_distributions.png") for n in names)
+        assert any(n.endswith("report.html") for n in names)
+        # the workflow description is the reproduction's (the studies have their own)
+        text = "".join(
+            z.read(n).decode("utf-8", "replace") for n in names if n.endswith((".html", ".js"))
+        )
+    assert "every BiNN is enumerated once per dataset" in text
+    assert "The scale study" not in text
 
 
 def test_rerun_is_up_to_date_and_one_output_can_be_rebuilt(tiny_run):

@@ -51,6 +51,12 @@ def test_scale_study_runs_to_its_tables_and_report(tmp_path):
     assert not (r / "tables" / "claims.csv").exists()  # the reproduction is not built
     html = (r / "report" / "scale.html").read_text()
     assert "beyond enumeration" in html and "digits01_8x8, 1 hidden units (68 bits)" in html
+    # Snakemake's report describes this study, not the reproduction
+    rep = snakemake(wd, "--configfile", CONFIG, "--report", "scale-report.html", timeout=300)
+    assert rep.returncode == 0, (rep.stdout + rep.stderr)[-4000:]
+    text = (wd / "scale-report.html").read_text()
+    assert "The scale study" in text and "digits01_8x8 at 1 hidden units" in text
+    assert "every BiNN is enumerated once per dataset" not in text
     # a rerun of one arm gives the same numbers (seeded shots)
     again = snakemake(wd, "--cores", "1", "--configfile", CONFIG, "--forcerun", "scale_train",
                       "--allowed-rules", "scale_train", "scale_table", timeout=900)  # fmt: skip
