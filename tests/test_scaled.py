@@ -232,3 +232,15 @@ def test_training_at_scale_learns_and_repeats():
     assert t["acc_test_expected_est"][-1] > t["acc_test_expected_est"][0]
     again = scaled.train_scaled(train, "selbo", **kw)[0]
     np.testing.assert_array_equal(again.theta, run.theta)
+
+
+def test_straight_through_bits_are_the_indexed_runs_networks():
+    from qhnet.engine.circuit import bits_to_index
+    from qhnet.training.baselines import straight_through, straight_through_bits
+
+    ds = datasets.make_dataset("moons", n_train=30, n_test=10, seed=0)
+    runs = straight_through(ds.X_train, ds.y_train, 2, (0, 1, 2), steps=50)
+    bits = straight_through_bits(ds.X_train, ds.y_train, 2, (0, 1, 2), steps=50)
+    assert [int(bits_to_index(b.astype(np.int64))) for b in bits] == [r.index for r in runs]
+    with pytest.raises(ValueError, match="y must be 30 labels"):
+        straight_through_bits(ds.X_train, ds.y_train[:5], 2)

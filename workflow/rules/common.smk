@@ -7,6 +7,7 @@
 # read from this checkout's src/, so the Snakemake driver does not even need
 # qhnet installed (as with --sdm conda); every job runs PYTHON, which has it.
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -407,7 +408,7 @@ def get_scale_arm_args(wildcards):
         args += f" --objective {a['objective']}"
     for key in ("lam", "h"):
         if key in a:
-            args += f" --{key} {a[key]}"
+            args += f" --{key} {shlex.quote(str(a[key]))}"  # h may be "sqrt(n)"
     return args
 
 

@@ -227,14 +227,7 @@ def straight_through(
     ValueError
         On bad data, seeds or settings.
     """
-    X = check_array(X, "X", ndim=2)
-    y = check_array(y, "y", ndim=1)
-    if y.shape[0] != X.shape[0] or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y must be {X.shape[0]} labels in {{0, 1}}; got shape {y.shape}")
-    hidden = check_int(hidden, "hidden", minimum=0)
-    seeds = check_seeds(seeds)
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_number(lr, "lr", minimum=0, include_min=False)
+    X, y, hidden, seeds, steps, lr = _check_ste(X, y, hidden, seeds, steps, lr)
     n = n_bits(hidden, X.shape[1])
     mask = None
     if optimum is not None or ll is not None:
@@ -262,6 +255,19 @@ def straight_through(
     return out
 
 
+def _check_ste(X, y, hidden, seeds, steps, lr):
+    """The straight-through estimator's arguments, checked (one message per bad value)."""
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=1)
+    if y.shape[0] != X.shape[0] or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must be {X.shape[0]} labels in {{0, 1}}; got shape {y.shape}")
+    hidden = check_int(hidden, "hidden", minimum=0)
+    seeds = check_seeds(seeds)
+    steps = check_int(steps, "steps", minimum=1)
+    lr = check_number(lr, "lr", minimum=0, include_min=False)
+    return X, y, hidden, seeds, steps, lr
+
+
 def _ste_runs(X, y, hidden: int, seeds, steps: int, lr: float):
     """Per seed: LL and ±1 weights before each step, the final LL and weights (NumPy)."""
     n = n_bits(hidden, X.shape[1])
@@ -281,14 +287,7 @@ def straight_through_bits(
     The same runs (seeds, latent initialisation, Adam) as :func:`straight_through`;
     each result is the (n,) 0/1 bit array of the network it ends on.
     """
-    X = check_array(X, "X", ndim=2)
-    y = check_array(y, "y", ndim=1)
-    if y.shape[0] != X.shape[0] or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y must be {X.shape[0]} labels in {{0, 1}}; got shape {y.shape}")
-    hidden = check_int(hidden, "hidden", minimum=0)
-    seeds = check_seeds(seeds)
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_number(lr, "lr", minimum=0, include_min=False)
+    X, y, hidden, seeds, steps, lr = _check_ste(X, y, hidden, seeds, steps, lr)
     return [
         (last > 0).astype(np.uint8) for _, _, _, last in _ste_runs(X, y, hidden, seeds, steps, lr)
     ]

@@ -53,7 +53,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from qhnet.engine.circuit import born, check_layers, check_n_qubits, check_thetas, init_angles
-from qhnet.engine.objectives import check_objective, kernel_apply
+from qhnet.engine.objectives import check_objective, kernel_apply, uniform_self_similarity
 from qhnet.training.checkpoint import Checkpoint, fingerprint, run_checkpoint_path
 from qhnet.training.exact import TRAJECTORY_COLUMNS, RunResult, records_fn
 from qhnet.training.optimisers import adam_ascent, adam_init
@@ -297,7 +297,7 @@ def estimate(
         return Estimate(ell, ell, float("nan"), g)
 
     if prior_samples is None:  # the uniform prior's kernel means in closed form
-        c = ((1.0 + math.exp(-1.0 / h)) / 2.0) ** n
+        c = float(uniform_self_similarity(n, h))
         kx = KernelSums(idx[0], n, h, method=method, queries=2 * P * shots if grad else 0)
         mmd2 = kx.self_sum() / (shots * (shots - 1)) - c
         g = None

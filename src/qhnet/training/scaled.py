@@ -51,6 +51,7 @@ import numpy as np
 
 from qhnet.engine import mps as mpsmod
 from qhnet.engine.ansatze import DEFAULT_ANSATZ, angle_shape, check_ansatz, init_angles
+from qhnet.engine.objectives import uniform_self_similarity
 from qhnet.model.binn import LIKELIHOODS, network_scores
 from qhnet.model.layout import n_bits
 from qhnet.training.optimisers import adam_ascent, adam_init
@@ -103,8 +104,7 @@ def kernel_means(queries, ref, h: float, *, exclude_self: bool = False) -> np.nd
     chunk = max(1, 2**22 // max(1, uniq.shape[0] * queries.shape[1]))
     for s in range(0, queries.shape[0], chunk):
         d = np.bitwise_count(queries[s : s + chunk, None, :] ^ uniq[None, :, :])
-        d = d.sum(axis=-1, dtype=np.intp) if d.shape[-1] > 1 else d[..., 0].astype(np.intp)
-        out[s : s + chunk] = powers[d] @ counts
+        out[s : s + chunk] = powers[d.sum(axis=-1, dtype=np.intp)] @ counts
     if exclude_self:
         return (out - 1.0) / (ref.shape[0] - 1)
     return out / ref.shape[0]
@@ -129,6 +129,11 @@ class Likelihood:
         return n_bits(self.hidden, self.X.shape[1])
 
     def __call__(self, bits) -> tuple[np.ndarray, np.ndarray]:
+        ll, acc, _ = self.evaluate(bits)
+        return ll, acc
+
+    def evaluate(self, bits) -> tuple[np.ndarray, np.ndarray, int]:
+        """(LL, accuracy, number of distinct rows) of (…, n) bits."""
         bits = np.asarray(bits, dtype=np.uint8)
         lead = bits.shape[:-1]
         flat = bits.reshape(-1, bits.shape[-1])
@@ -138,7 +143,7 @@ class Likelihood:
         if check_choice(self.likelihood, "likelihood", LIKELIHOODS) == "mean":
             ll = ll / len(self.X)
         inv = inv.reshape(-1)
-        return ll[inv].reshape(lead), acc[inv].reshape(lead)
+        return ll[inv].reshape(lead), acc[inv].reshape(lead), int(uniq.shape[0])
 
 
 @dataclass
@@ -192,7 +197,7 @@ def _prior_sample(n: int, prior_samples, rng):
 def _prior_mean(x_packed, y_packed, n: int, h: float):
     """k̄_p(x) per shot: the mean over the prior sample, or the closed form c for every x."""
     if y_packed is None:
-        return np.full(x_packed.shape[0], ((1.0 + math.exp(-1.0 / h)) / 2.0) ** n)
+        return np.full(x_packed.shape[0], float(uniform_self_similarity(n, h)))
     return kernel_means(x_packed, y_packed, h)
 
 
@@ -249,8 +254,7 @@ def estimate_scaled(
         jnp.asarray(thetas), _keys(seed, step, len(thetas))
     )
     bits, logq = np.asarray(bits), np.asarray(logq)
-    ll, acc = lik(bits)
-    distinct = int(np.unique(pack(bits.reshape(-1, n)), axis=0).shape[0])
+    ll, acc, distinct = lik.evaluate(bits)
     x0 = pack(bits[0])
     ell = float(ll[0].mean())
     ent = float(-logq[0].mean())
