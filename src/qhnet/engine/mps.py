@@ -102,7 +102,7 @@ def _plan(ansatz: str, n: int, layers: int) -> tuple:
     zero = np.zeros((2, 2))
     i = 0
     while i < len(ops):
-        gate, wires, idx = ops[i]
+        gate = ops[i][0]
         if gate != "CNOT":
             flat = []
             while i < len(ops) and ops[i][0] == gate and len(flat) < n:
